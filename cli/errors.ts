@@ -1,0 +1,35 @@
+import { codeFrame } from './code-frame.js';
+import { KilnError } from '../util/errors.js';
+
+/** Source texts by file name, so a located error can show its lines. */
+export type SourceLookup = (filename: string) => string | undefined;
+
+interface Located {
+  readonly filename: string;
+  readonly range: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+
+function isLocated(err: unknown): err is Error & Located {
+  return err instanceof KilnError && 'filename' in err && 'range' in err;
+}
+
+/**
+ * The text printed for a failed command: the message, a code frame when the
+ * error points into a known source, and the stack only with `--debug`.
+ */
+export function formatError(err: unknown, opts: { debug: boolean; sources: SourceLookup }): string {
+  const message = err instanceof Error ? err.message : String(err);
+  let out = `error: ${message}`;
+  if (isLocated(err)) {
+    const text = opts.sources(err.filename);
+    const frame = text === undefined ? '' : codeFrame(text, err.range);
+    if (frame !== '') out += `\n\n${frame}`;
+  }
+  if (opts.debug && err instanceof Error && err.stack !== undefined) out += `\n\n${err.stack}`;
+  return out;
+}
+
+/** True for errors kiln raises on purpose (shown without a stack trace). */
+export function isExpected(err: unknown): boolean {
+  return err instanceof KilnError;
+}

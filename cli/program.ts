@@ -1,0 +1,55 @@
+import { Command, Option } from 'commander';
+import { makeParseCommand } from './commands/parse.js';
+import type { CliContext } from './context.js';
+import { NotImplementedError } from '../util/errors.js';
+
+/** Global options every command sees. */
+export interface GlobalOptions {
+  readonly root?: string;
+  readonly runtime?: string;
+  readonly debug: boolean;
+}
+
+/** Commands of the design that do not exist yet: each fails with "not implemented". */
+const planned: readonly [string, string][] = [
+  ['build', 'build an image from a Dockerfile'],
+  ['run', 'run a command in a new container from an image'],
+  ['images', 'list images'],
+  ['tag', 'give an image another name'],
+  ['rmi', 'remove images'],
+  ['inspect', 'show an image as JSON'],
+  ['history', 'show the history of an image'],
+  ['save', 'write images to a tar archive'],
+  ['load', 'read images from a tar archive'],
+  ['import', 'make an image from a rootfs tarball'],
+  ['pull', 'pull an image from a registry'],
+  ['push', 'push an image to a registry'],
+  ['login', 'log in to a registry'],
+  ['logout', 'log out of a registry'],
+  ['prune', 'remove unused data'],
+  ['du', 'show disk usage'],
+];
+
+/** Builds the `kiln` command tree. */
+export function makeProgram(ctx: CliContext, version: string): Command {
+  const program = new Command('kiln')
+    .description('kiln: a daemonless Dockerfile build engine')
+    .version(version, '-v, --version', 'print the version')
+    .addOption(new Option('--root <dir>', 'where kiln stores images and cache').env('KILN_ROOT'))
+    .addOption(new Option('--runtime <runtime>', 'OCI runtime: runc, crun or a path'))
+    .option('--debug', 'show stack traces', false)
+    .showSuggestionAfterError(true)
+    .addCommand(makeParseCommand(ctx));
+  for (const [name, description] of planned) {
+    program.addCommand(
+      new Command(name)
+        .description(`${description} (not implemented yet)`)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .action(() => {
+          throw new NotImplementedError(`kiln ${name}`);
+        }),
+    );
+  }
+  return program;
+}

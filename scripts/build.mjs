@@ -1,0 +1,36 @@
+// Builds kiln: tsc type-checks and emits dist/ (tests run from there), then
+// esbuild bundles the CLI into dist/bundle/ so start-up does not pay for
+// hundreds of module files (chevrotain alone imports ~300 ms as plain ESM).
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const require = createRequire(import.meta.url);
+
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+if (tsc.status !== 0) {
+  console.error('build: tsc failed');
+  process.exit(1);
+}
+
+const esbuild = await import('esbuild');
+const outdir = join(root, 'dist', 'bundle');
+rmSync(outdir, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: [join(root, 'cli', 'main.ts')],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // commander is CommonJS; its bundled require() of node builtins needs a real require.
+  banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
+  define: { KILN_VERSION: JSON.stringify(require(join(root, 'package.json')).version) },
+});
