@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { skipGoSpace, trimGoSpaceEnd } from '../../util/space.js';
 import { ShellExpansionError, ShellLex } from './index.js';
 
 function repoRoot(): string {
@@ -35,8 +36,11 @@ function readLines(name: string): string[] | undefined {
   return lines;
 }
 
-// Go's strings.TrimSpace (ASCII and Unicode white space, not U+FEFF).
-const goTrim = (s: string): string => s.replace(/^[\s\uFEFF]+|[\s\uFEFF]+$/gu, (m) => m.replace(/[^\uFEFF]/gu, ''));
+/** Go's strings.TrimSpace. */
+function goTrim(s: string): string {
+  const start = skipGoSpace(s, 0);
+  return s.slice(start, trimGoSpaceEnd(s, start));
+}
 
 function expectError(run: () => unknown, input: string): void {
   try {
