@@ -115,15 +115,16 @@ export class Expansion {
         out += value;
         words?.addRaw(value);
       } else if (c === this.mode.escape) {
-        this.pos++;
+        const escape = src.slice(this.pos, ++this.pos);
         if (this.rawEscapes) {
-          out += src[this.pos - 1];
-          words?.addRaw(src[this.pos - 1] as string);
+          out += escape;
+          words?.addRaw(escape);
         }
         // A trailing escape is dropped.
         if (this.pos >= src.length) break;
-        const cp = this.next();
-        const ch = String.fromCodePoint(cp);
+        const from = this.pos;
+        this.next();
+        const ch = src.slice(from, this.pos);
         out += ch;
         words?.addRaw(ch);
       } else {

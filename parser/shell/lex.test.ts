@@ -121,7 +121,8 @@ function errorOf(input: string, env: Env = {}, opts?: ShellLexOptions): ShellExp
     assert.instance(err, ShellExpansionError);
     return err as ShellExpansionError;
   }
-  return assert.unreachable(`expected ${JSON.stringify(input)} to fail`);
+  assert.unreachable(`expected ${JSON.stringify(input)} to fail`);
+  throw new Error('unreachable');
 }
 
 // BuildKit's texts, and the `word` kept for the caller's "failed to process" wrapper.
