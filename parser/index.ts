@@ -8,3 +8,5 @@ export { dumpDockerfile, dumpInstruction } from './dump.js';
 export { DockerfileSyntaxError } from './errors.js';
 export { chompHeredocContent } from './heredoc.js';
 export type * from './types.js';
+export { ShellLex, ShellExpansionError, expandWord } from './shell/index.js';
+export type { Env, ShellLexOptions, ExpandResult } from './shell/index.js';

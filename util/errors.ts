@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'FAILED_PRECONDITION'
   | 'UNAVAILABLE'
   | 'NOT_IMPLEMENTED'
-  | 'DOCKERFILE_SYNTAX';
+  | 'DOCKERFILE_SYNTAX'
+  | 'SHELL_EXPANSION';
 
 /** Base class of every error kiln raises on purpose. */
 export abstract class KilnError extends Error {
