@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for kiln, as root: installs the host
+# packages kiln and its tests use when they are missing, then the npm
+# dependencies (npm ci also compiles and bundles kiln).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command → Debian package
+declare -A want=(
+  [runc]=runc
+  [getfattr]=attr
+  [skopeo]=skopeo
+  [umoci]=umoci
+  [docker-registry]=docker-registry
+)
+missing=()
+for cmd in "${!want[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${want[$cmd]}")
+done
+# The tests copy the static busybox into images; the dynamic one would not run there.
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing host packages: ${missing[*]} (run as root, or: apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
