@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import { makeImportCommand, makeLoadCommand, makeRmiCommand, makeSaveCommand, makeTagCommand } from './commands/image-cmds.js';
+import { makeHistoryCommand, makeImagesCommand, makeInspectCommand } from './commands/image-info.js';
 import { makeParseCommand } from './commands/parse.js';
 import type { CliContext } from './context.js';
 import { NotImplementedError } from '../util/errors.js';
@@ -14,14 +16,6 @@ export interface GlobalOptions {
 const planned: readonly [string, string][] = [
   ['build', 'build an image from a Dockerfile'],
   ['run', 'run a command in a new container from an image'],
-  ['images', 'list images'],
-  ['tag', 'give an image another name'],
-  ['rmi', 'remove images'],
-  ['inspect', 'show an image as JSON'],
-  ['history', 'show the history of an image'],
-  ['save', 'write images to a tar archive'],
-  ['load', 'read images from a tar archive'],
-  ['import', 'make an image from a rootfs tarball'],
   ['pull', 'pull an image from a registry'],
   ['push', 'push an image to a registry'],
   ['login', 'log in to a registry'],
@@ -39,7 +33,15 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addOption(new Option('--runtime <runtime>', 'OCI runtime: runc, crun or a path'))
     .option('--debug', 'show stack traces', false)
     .showSuggestionAfterError(true)
-    .addCommand(makeParseCommand(ctx));
+    .addCommand(makeParseCommand(ctx))
+    .addCommand(makeImagesCommand(ctx))
+    .addCommand(makeImportCommand(ctx))
+    .addCommand(makeSaveCommand())
+    .addCommand(makeLoadCommand(ctx))
+    .addCommand(makeTagCommand())
+    .addCommand(makeRmiCommand(ctx))
+    .addCommand(makeInspectCommand(ctx))
+    .addCommand(makeHistoryCommand(ctx));
   for (const [name, description] of planned) {
     program.addCommand(
       new Command(name)

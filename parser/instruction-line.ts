@@ -12,6 +12,20 @@ import { skipGoSpace, trimGoSpaceEnd } from '../util/space.js';
  * Throws {@link LineError} on bad arguments.
  */
 export function parseInstructionLine(ctx: LineCtx, start: number, end: number): Instruction {
+  if (depth >= MAX_NESTING) throw new LineError(`ONBUILD nested more than ${MAX_NESTING} levels deep`, start, end);
+  depth++;
+  try {
+    return parseLine(ctx, start, end);
+  } finally {
+    depth--;
+  }
+}
+
+// ONBUILD nests instructions; BuildKit rejects chains later, kiln bounds the recursion here.
+const MAX_NESTING = 64;
+let depth = 0;
+
+function parseLine(ctx: LineCtx, start: number, end: number): Instruction {
   const s = skipGoSpace(ctx.text, start, end);
   const e = trimGoSpaceEnd(ctx.text, s, end);
   const base = { kind: 'instruction' as const, heredocs: [], comments: [], original: ctx.text.slice(start, end) };

@@ -11,6 +11,7 @@ import { parseInstructionLine } from './instruction-line.js';
 import type { LineCtx } from './line-ctx.js';
 import { LogicalLine, SourceText } from './source.js';
 import type { Directive, Dockerfile, Heredoc, Instruction, Range, Warning } from './types.js';
+import { KilnError } from '../util/errors.js';
 import { skipGoSpace } from '../util/space.js';
 
 /** Options for {@link parse}. */
@@ -73,7 +74,7 @@ class DockerfileParser {
     const body = this.#process(first, true);
     let piece = this.#trimContinuation(body.start, body.end);
     if (!piece.continues && piece.end === body.start) return;
-    const logical = new LogicalLine();
+    const logical = new LogicalLine(body.start);
     logical.append(this.#text, body.start, piece.end);
     let hasEmpty = false;
     while (piece.continues && this.#line < this.#lineCount) {
@@ -194,6 +195,8 @@ class DockerfileParser {
   }
 
   #error(err: unknown, ctx: LineCtx, lines: Range): DockerfileSyntaxError {
+    // Anything else is a bug in kiln, not a problem with the Dockerfile: let it surface as such.
+    if (!(err instanceof LineError || err instanceof KilnError)) throw err;
     if (err instanceof LineError && err.start !== undefined) {
       return withLocation(err, this.#src.filename, ctx.range(err.start, err.end ?? err.start));
     }

@@ -67,8 +67,14 @@ export class SourceText {
  */
 export class LogicalLine {
   #text = '';
+  /** Where an empty logical line maps to: the start of its first physical line. */
+  readonly #anchor: number;
   readonly #logical: number[] = [];
   readonly #source: number[] = [];
+
+  constructor(anchor: number) {
+    this.#anchor = anchor;
+  }
 
   get text(): string {
     return this.#text;
@@ -85,7 +91,7 @@ export class LogicalLine {
   /** The source offset of logical offset `i` (an end offset maps to just past its character). */
   toSource(i: number, isEnd = false): number {
     const logical = this.#logical;
-    if (logical.length === 0) return 0;
+    if (logical.length === 0) return this.#anchor;
     const probe = isEnd && i > 0 ? i - 1 : i;
     let lo = 0;
     let hi = logical.length - 1;

@@ -1,0 +1,53 @@
+import type { ContentStore } from '../../cache/content/index.js';
+import { sha256, type Digest } from '../../util/digest.js';
+import { MediaType, type Descriptor, type ImageConfig, type Manifest } from './oci.js';
+
+/** Canonical JSON for blobs kiln writes: stable key order as given, no spaces. */
+export function jsonBlob(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * Writes an image's config and manifest into the content store (layers must
+ * be there already) and returns the manifest descriptor.
+ */
+export async function writeImage(content: ContentStore, config: ImageConfig, layers: readonly Descriptor[]): Promise<Descriptor> {
+  const configText = jsonBlob(config);
+  const cfg = await content.writeBuffer(configText, { digest: sha256(configText) });
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.manifest,
+    config: { mediaType: MediaType.config, digest: cfg.digest, size: cfg.size },
+    layers,
+  };
+  const text = jsonBlob(manifest);
+  const m = await content.writeBuffer(text, { digest: sha256(text) });
+  return { mediaType: MediaType.manifest, digest: m.digest, size: m.size };
+}
+
+/**
+ * Chain IDs of a layer stack: `chain[0] = diffID[0]`,
+ * `chain[i] = sha256(chain[i-1] + " " + diffID[i])`.
+ * See https://github.com/opencontainers/image-spec/blob/main/config.md#layer-chainid
+ */
+export function chainIDs(diffIDs: readonly Digest[]): Digest[] {
+  const out: Digest[] = [];
+  for (const d of diffIDs) {
+    const prev = out[out.length - 1];
+    out.push(prev === undefined ? d : sha256(`${prev} ${d}`));
+  }
+  return out;
+}
+
+/** Today's platform in OCI terms (kiln builds for the host). */
+export function hostPlatform(): { architecture: string; os: string } {
+  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
+  return { architecture: arch[process.arch] ?? process.arch, os: 'linux' };
+}
+
+/** RFC 3339 time for config `created` fields, honouring SOURCE_DATE_EPOCH. */
+export function createdNow(env: NodeJS.ProcessEnv = process.env): string {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  const ms = epoch !== undefined && /^\d+$/.test(epoch) ? Number(epoch) * 1000 : Date.now();
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,61 @@
+/**
+ * A cross-process lock file (`O_CREAT|O_EXCL`) holding the owner's pid and
+ * process start time. A lock whose owner is gone (or whose pid was reused by
+ * another process) is stale and is taken over, so a killed kiln never leaves
+ * its root locked.
+ */
+import { readFileSync } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UnavailableError } from './errors.js';
+
+/** The identity of a live process: pid plus its start time (field 22 of /proc/PID/stat). */
+export function processIdentity(pid = process.pid): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return `${pid}:${fields[19] ?? ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the process that wrote `identity` (from {@link processIdentity}) still runs. */
+export function isAlive(identity: string): boolean {
+  const pid = Number(identity.split(':')[0]);
+  return Number.isInteger(pid) && pid > 0 && processIdentity(pid) === identity;
+}
+
+/** Runs `fn` while holding the lock file `path`; always releases it. */
+export async function withLock<T>(path: string, fn: () => Promise<T>, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  await acquire(path, options);
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
+async function acquire(path: string, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+  const me = processIdentity() ?? `${process.pid}:`;
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+    options.signal?.throwIfAborted();
+    try {
+      const fh = await open(path, 'wx', 0o644);
+      await fh.writeFile(me);
+      await fh.close();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = await readFile(path, 'utf8').catch(() => '');
+    // An empty file may be a lock being written right now; only a dead owner's lock is stale.
+    if (owner !== '' && !isAlive(owner)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new UnavailableError(`lock ${path} is held by pid ${owner.split(':')[0] || '?'}`);
+    await sleep(delay);
+  }
+}
