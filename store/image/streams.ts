@@ -26,6 +26,8 @@ export async function maybeGunzip(source: AsyncIterable<Uint8Array>, label: stri
   raw.pipe(gz);
   const out = new Transform({ transform: (c: Buffer, _e, cb) => cb(null, c) });
   gz.on('error', (err) => out.destroy(new InvalidArgumentError(`${label}: corrupt gzip data (${err.message})`, { cause: err })));
+  // The consumer may have stopped listening (its pipeline failed first): never crash on a late error.
+  out.on('error', () => undefined);
   return gz.pipe(out);
 }
 
