@@ -108,4 +108,18 @@ cli('an empty Dockerfile is an error at 1:1', () => {
   assert.match(r.stderr, /^error: <stdin>:1:1: file with no instructions/);
 });
 
+cli('parse --format stages checks instructions: unknown ones and flags get a hint', () => {
+  const bad = run(['parse', '--format', 'stages', '-'], 'FROM a\nWORKDIRR /x\n');
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, /^error: <stdin>:2:1: unknown instruction: WORKDIRR \(did you mean WORKDIR\?\)\n\n {2}1 \| FROM a\n> 2 \| WORKDIRR \/x\n/);
+  const flag = run(['parse', '--format', 'stages', '-'], 'FROM a\nCOPY --form=b x y\n');
+  assert.is(flag.code, 1);
+  assert.match(flag.stderr, /^error: <stdin>:2:6: unknown flag: --form \(did you mean from\?\)/);
+  const ok = run(['parse', '--format', 'stages', 'testdata/demo/Dockerfile']);
+  assert.is(ok.code, 0, ok.stderr);
+  const stages = JSON.parse(ok.stdout) as { stages: { name: string | null; commands: { kind: string }[] }[] };
+  assert.equal(stages.stages.map((s) => s.name), ['base', null]);
+  assert.equal(stages.stages[0]?.commands.map((c) => c.kind), ['copy', 'run']);
+});
+
 cli.run();

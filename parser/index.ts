@@ -10,3 +10,5 @@ export { chompHeredocContent } from './heredoc.js';
 export type * from './types.js';
 export { ShellLex, ShellExpansionError, expandWord } from './shell/index.js';
 export type { Env, ShellLexOptions, ExpandResult } from './shell/index.js';
+export { parseStages, parseInstruction, parseMount, parsePortSpec, instructionNames } from './instructions/index.js';
+export type { Stage, Stages, Command as InstructionCommand } from './instructions/index.js';
