@@ -17,18 +17,20 @@ interface Draft {
 
 /**
  * Parses every instruction and groups the commands into stages. Throws
- * {@link DockerfileSyntaxError} on the first bad instruction, on an
- * instruction other than ARG before the first FROM, and on a stage name used twice.
+ * {@link DockerfileSyntaxError} on the first bad instruction and on an
+ * instruction other than ARG before the first FROM. A stage name used twice is
+ * a warning, as in BuildKit (its DuplicateStageName lint rule).
  */
 export function parseStages(df: Dockerfile): Stages {
   const globalArgs: ArgCommand[] = [];
   const drafts: Draft[] = [];
   const names = new Set<string>();
+  const warnings: Stages['warnings'][number][] = [];
   for (const inst of df.instructions) {
     const cmd = parseInstruction(inst, df.filename);
     const current = drafts[drafts.length - 1];
     if (cmd.kind === 'from') {
-      checkUniqueName(cmd, names, df.filename);
+      checkUniqueName(cmd, names, warnings);
       drafts.push({ from: cmd, commands: [] });
     } else if (current !== undefined) {
       current.commands.push(cmd);
@@ -38,16 +40,16 @@ export function parseStages(df: Dockerfile): Stages {
       throw new DockerfileSyntaxError('no build stage in current context', df.filename, cmd.range);
     }
   }
-  return { globalArgs, stages: drafts.map(toStage) };
+  return { globalArgs, stages: drafts.map(toStage), warnings };
 }
 
-function checkUniqueName(from: FromCommand, names: Set<string>, filename: string): void {
+function checkUniqueName(from: FromCommand, names: Set<string>, warnings: Stages['warnings'][number][]): void {
   if (from.stageName === null) return;
   if (names.has(from.stageName)) {
     const msg = `duplicate stage name ${goQuote(from.stageName)}, stage names should be unique`;
     const args = from.source.args;
     const word = args.form === 'words' ? args.values[2] : undefined;
-    throw new DockerfileSyntaxError(msg, filename, word?.range ?? from.range);
+    warnings.push({ message: msg, range: word?.range ?? from.range });
   }
   names.add(from.stageName);
 }

@@ -270,4 +270,6 @@ export interface Stage {
 export interface Stages {
   readonly globalArgs: readonly ArgCommand[];
   readonly stages: readonly Stage[];
+  /** Problems BuildKit only warns about (e.g. a stage name used twice). */
+  readonly warnings: readonly { readonly message: string; readonly range: Range }[];
 }

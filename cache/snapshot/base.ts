@@ -1,0 +1,157 @@
+/**
+ * What the overlay and native snapshotters share: the on-disk layout, the
+ * metadata table and the lifecycle. Each snapshot lives in `<dir>/l/<id>/`
+ * (`fs/` its files, `work/` overlay's work dir) where `<id>` is a short random
+ * opaque id, never the caller's key, so keys may hold any characters and mount
+ * options stay short. Subclasses decide how a new snapshot's `fs/` is filled
+ * and how it is mounted.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FailedPreconditionError } from '../../util/errors.js';
+import { diskUsage } from './disk-usage.js';
+import { MetadataStore } from './metadata.js';
+import { checkKey, copyLabels, q, type SnapshotRecord, type SnapshotTable } from './table.js';
+import type { Mount, SnapshotInfo, Snapshotter, SnapshotKind, Usage } from './types.js';
+
+/** A snapshot with its place on disk and its ancestry resolved. */
+export interface Resolved {
+  readonly key: string;
+  readonly record: SnapshotRecord;
+  /** Directory ids of the parent chain, nearest first. */
+  readonly parents: readonly string[];
+}
+
+type Labels = { labels?: Record<string, string> };
+
+/** A {@link Snapshotter} storing snapshots as directories under `<dir>/l`. */
+export abstract class DirSnapshotter implements Snapshotter {
+  /** The absolute `<dir>/l`, parent of every snapshot directory. */
+  protected readonly layersDir: string;
+  readonly #meta: MetadataStore;
+
+  constructor(dir: string) {
+    const root = resolve(dir);
+    this.layersDir = join(root, 'l');
+    this.#meta = new MetadataStore(root);
+  }
+
+  /** The mounts of an active or view snapshot; may throw when it cannot be mounted. */
+  protected abstract mountsOf(s: Resolved): Mount[];
+  /** Creates `fsDir(s.record.id)` (and anything else the snapshot needs) for a new snapshot. */
+  protected abstract populate(s: Resolved): Promise<void>;
+
+  /** The directory {@link layerDir} and {@link usage} report for `s`. */
+  protected layerDirOf(s: Resolved): string {
+    return this.fsDir(s.record.id);
+  }
+
+  /** `<dir>/l/<id>/fs`. */
+  protected fsDir(id: string): string {
+    return join(this.layersDir, id, 'fs');
+  }
+
+  prepare(key: string, parent?: string, options?: Labels): Promise<Mount[]> {
+    return this.#create('active', key, parent, options);
+  }
+
+  view(key: string, parent?: string, options?: Labels): Promise<Mount[]> {
+    return this.#create('view', key, parent, options);
+  }
+
+  async mounts(key: string): Promise<Mount[]> {
+    const s = resolveIn(await this.#meta.read(), key);
+    if (s.record.kind === 'committed') {
+      throw new FailedPreconditionError(`snapshot ${q(key)} is committed; mount it through view() or prepare()`);
+    }
+    return this.mountsOf(s);
+  }
+
+  async commit(name: string, key: string, options?: Labels): Promise<void> {
+    checkKey(name, 'snapshot name');
+    checkKey(key);
+    const labels = copyLabels(options?.labels, name);
+    await this.#meta.update((t) => t.commit(name, key, labels, Date.now()));
+  }
+
+  async remove(key: string): Promise<void> {
+    checkKey(key);
+    const rec = await this.#meta.update((t) => t.remove(key));
+    // The table no longer names the directory, so a failed delete leaves only garbage.
+    await rm(join(this.layersDir, rec.id), { recursive: true, force: true });
+  }
+
+  async stat(key: string): Promise<SnapshotInfo> {
+    checkKey(key);
+    return (await this.#meta.read()).info(key);
+  }
+
+  async walk(fn: (info: SnapshotInfo) => void | Promise<void>): Promise<void> {
+    const table = await this.#meta.read();
+    for (const key of table.keys()) await fn(table.info(key));
+  }
+
+  async usage(key: string): Promise<Usage> {
+    return diskUsage(await this.layerDir(key));
+  }
+
+  async layerDir(key: string): Promise<string> {
+    checkKey(key);
+    return this.layerDirOf(resolveIn(await this.#meta.read(), key));
+  }
+
+  async #create(kind: SnapshotKind, key: string, parent: string | undefined, options: Labels | undefined): Promise<Mount[]> {
+    checkKey(key);
+    if (parent !== undefined) checkKey(parent, 'parent key');
+    const labels = copyLabels(options?.labels, key) ?? {};
+    const draft = (t: SnapshotTable, id: string): Resolved => {
+      t.checkCreate(key, parent);
+      const record: SnapshotRecord = { id, kind, ...(parent === undefined ? {} : { parent }), labels, createdAt: Date.now() };
+      return { key, record, parents: t.chain(parent) };
+    };
+    // Fail early (before copying anything) on a taken key, a bad parent or unmountable depth.
+    this.mountsOf(draft(await this.#meta.read(), 'xxxxxxxx'));
+    const id = await this.#newDir();
+    try {
+      await this.populate(draft(await this.#meta.read(), id));
+      return await this.#meta.update((t) => {
+        const s = draft(t, id);
+        const mounts = this.mountsOf(s);
+        t.insert(key, s.record);
+        return mounts;
+      });
+    } catch (err) {
+      await rm(join(this.layersDir, id), { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Creates `<dir>/l/<id>` for a fresh id; mkdir's EEXIST makes the id unique across processes. */
+  async #newDir(): Promise<string> {
+    await mkdir(this.layersDir, { recursive: true, mode: 0o700 });
+    for (;;) {
+      const id = newId();
+      try {
+        await mkdir(join(this.layersDir, id), { mode: 0o700 });
+        return id;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  }
+}
+
+function resolveIn(table: SnapshotTable, key: string): Resolved {
+  const record = table.get(key);
+  return { key, record, parents: table.chain(record.parent) };
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** 8 base32 characters (40 random bits): short enough for 300+ lowerdirs in one page. */
+function newId(): string {
+  let id = '';
+  for (const byte of randomBytes(8)) id += ALPHABET[byte & 31];
+  return id;
+}

@@ -1,0 +1,4 @@
+/** Snapshots: the {@link Snapshotter} interface and its two implementations. */
+export type { Mount, SnapshotInfo, SnapshotKind, Snapshotter, Usage } from './types.js';
+export { NativeSnapshotter } from './native.js';
+export { OverlaySnapshotter } from './overlay.js';

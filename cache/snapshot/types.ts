@@ -1,0 +1,57 @@
+/**
+ * Snapshots (modelled on containerd's snapshots.Snapshotter).
+ *
+ * Terms: a snapshot has a `key` (the caller's name for it, unique in the store).
+ * Kinds: `active` snapshots come only from `prepare` (writable) and `view`
+ * (read-only); `committed` ones only from `commit`. Neither becomes the other:
+ * `commit(name, key)` turns the active snapshot `key` into the committed
+ * snapshot `name` and `key` ceases to exist. A snapshot's `parent` is always a
+ * committed snapshot. A committed snapshot with children cannot be removed.
+ */
+
+/** A mount to perform, as data: only executor/ performs mounts. */
+export interface Mount {
+  /** `bind` or `overlay`. */
+  readonly type: string;
+  readonly source: string;
+  readonly options: readonly string[];
+}
+
+export type SnapshotKind = 'active' | 'view' | 'committed';
+
+export interface SnapshotInfo {
+  readonly key: string;
+  readonly kind: SnapshotKind;
+  readonly parent: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+}
+
+export interface Usage {
+  /** Bytes used by this snapshot's own layer (not its parents). */
+  readonly size: number;
+  readonly inodes: number;
+}
+
+/** See the module comment for the lifecycle. All paths returned are absolute. */
+export interface Snapshotter {
+  /** Creates an active, writable snapshot on top of `parent` (or empty). */
+  prepare(key: string, parent?: string, options?: { labels?: Record<string, string> }): Promise<Mount[]>;
+  /** Creates a read-only active snapshot of `parent`. */
+  view(key: string, parent?: string, options?: { labels?: Record<string, string> }): Promise<Mount[]>;
+  /** The mounts of an active snapshot. */
+  mounts(key: string): Promise<Mount[]>;
+  /** Turns active `key` into committed `name`. Throws AlreadyExistsError when `name` exists. */
+  commit(name: string, key: string, options?: { labels?: Record<string, string> }): Promise<void>;
+  /** Removes a snapshot (active or committed without children). */
+  remove(key: string): Promise<void>;
+  /** Throws NotFoundError when absent. */
+  stat(key: string): Promise<SnapshotInfo>;
+  walk(fn: (info: SnapshotInfo) => void | Promise<void>): Promise<void>;
+  usage(key: string): Promise<Usage>;
+  /**
+   * The directory holding this snapshot's own changes: for an active snapshot
+   * its upper dir (the diff of a step), for a committed one its layer dir.
+   */
+  layerDir(key: string): Promise<string>;
+}
