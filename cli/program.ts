@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { makeImportCommand, makeLoadCommand, makeRmiCommand, makeSaveCommand, makeTagCommand } from './commands/image-cmds.js';
 import { makeHistoryCommand, makeImagesCommand, makeInspectCommand } from './commands/image-info.js';
 import { makeParseCommand } from './commands/parse.js';
+import { makeDuCommand, makePruneCommand } from './commands/system.js';
 import type { CliContext } from './context.js';
 import { NotImplementedError } from '../util/errors.js';
 
@@ -20,8 +21,6 @@ const planned: readonly [string, string][] = [
   ['push', 'push an image to a registry'],
   ['login', 'log in to a registry'],
   ['logout', 'log out of a registry'],
-  ['prune', 'remove unused data'],
-  ['du', 'show disk usage'],
 ];
 
 /** Builds the `kiln` command tree. */
@@ -41,7 +40,9 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeTagCommand())
     .addCommand(makeRmiCommand(ctx))
     .addCommand(makeInspectCommand(ctx))
-    .addCommand(makeHistoryCommand(ctx));
+    .addCommand(makeHistoryCommand(ctx))
+    .addCommand(makePruneCommand(ctx))
+    .addCommand(makeDuCommand(ctx));
   for (const [name, description] of planned) {
     program.addCommand(
       new Command(name)

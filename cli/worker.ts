@@ -2,11 +2,15 @@
  * The composition root: turns global options into the concrete stores the
  * commands use. Everything kiln keeps lives under the root directory.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalContentStore } from '../cache/content/index.js';
+import { acquireSession, type Lease } from '../cache/lease.js';
+import { NativeSnapshotter, OverlaySnapshotter, type Snapshotter } from '../cache/snapshot/index.js';
+import { checkOverlaySupport } from '../executor/mount.js';
 import { ImageStore, layoutDir } from '../store/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
 
 /** The stores of one kiln root. */
@@ -14,6 +18,10 @@ export interface Worker {
   readonly root: string;
   readonly content: LocalContentStore;
   readonly images: ImageStore;
+  /** This process's session lease (see cache/lease.ts). */
+  readonly session: Lease;
+  /** The root's snapshotter: overlayfs, or the copy-based one where overlay does not work. */
+  snapshotter(): Promise<Snapshotter>;
 }
 
 /** `--root`, else `KILN_ROOT`, else `/var/lib/kiln` for root and `$XDG_DATA_HOME/kiln` otherwise. */
@@ -36,5 +44,25 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
   const content = new LocalContentStore(dir);
   await content.cleanupIngests();
   const images = await ImageStore.open(dir, content);
-  return { root, content, images };
+  const session = await acquireSession(root);
+  let snapshots: Promise<Snapshotter> | undefined;
+  return { root, content, images, session, snapshotter: () => (snapshots ??= openSnapshotter(root)) };
+}
+
+/**
+ * The snapshot driver is chosen once per root (a probe mount tells whether
+ * overlayfs works there) and remembered in `<root>/snapshots/driver`.
+ */
+async function openSnapshotter(root: string): Promise<Snapshotter> {
+  const base = join(root, 'snapshots');
+  await mkdir(base, { recursive: true });
+  const marker = join(base, 'driver');
+  let driver = (await readFile(marker, 'utf8').catch(() => '')).trim();
+  if (driver !== 'overlay' && driver !== 'native') {
+    driver = (await checkOverlaySupport(base)).supported ? 'overlay' : 'native';
+    await writeFileAtomic(marker, `${driver}\n`);
+  }
+  const dir = join(base, driver);
+  await mkdir(dir, { recursive: true });
+  return driver === 'overlay' ? new OverlaySnapshotter(dir) : new NativeSnapshotter(dir);
 }
