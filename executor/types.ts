@@ -1,0 +1,49 @@
+/**
+ * Running a process in a rootfs under an OCI runtime (runc or crun).
+ * See https://github.com/opencontainers/runtime-spec/blob/main/config.md
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Mount } from '../cache/snapshot/index.js';
+
+/** An extra mount inside the container. */
+export type ContainerMount =
+  | { readonly type: 'bind'; readonly source: string; readonly destination: string; readonly readonly: boolean }
+  | { readonly type: 'tmpfs'; readonly destination: string; readonly options?: readonly string[] };
+
+/** What to run and how; everything a RUN step or `kiln run` decides. */
+export interface RunSpec {
+  /** Unique among running containers; also names the bundle. */
+  readonly id: string;
+  /** The rootfs, as the snapshotter returned it (mounted by the executor). */
+  readonly rootfs: readonly Mount[];
+  readonly args: readonly string[];
+  /** `KEY=value` entries. */
+  readonly env: readonly string[];
+  /** Absolute working directory inside the container (created if missing). @default '/' */
+  readonly cwd?: string;
+  /** Docker-style user: `name`, `uid`, `name:group`, `uid:gid`; resolved in the rootfs. @default root */
+  readonly user?: string;
+  readonly hostname?: string;
+  readonly network: 'none' | 'host';
+  readonly mounts?: readonly ContainerMount[];
+  readonly tty?: boolean;
+  readonly limits?: { readonly memoryBytes?: number; readonly pids?: number };
+}
+
+/** Where the container's standard streams go. */
+export interface RunStdio {
+  readonly stdin?: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+/** How a container ended. */
+export interface RunResult {
+  /** The exit code; 128+N when killed by signal N (Docker's convention). */
+  readonly exitCode: number;
+}
+
+/** Runs containers. Implementations always clean up (runtime state, mounts, bundle), even on abort. */
+export interface Executor {
+  run(spec: RunSpec, options: { readonly signal?: AbortSignal; readonly stdio: RunStdio }): Promise<RunResult>;
+}
