@@ -1,0 +1,105 @@
+/**
+ * Unpacks an image's layers into committed snapshots keyed by chain ID, so
+ * identical layer stacks are shared between images and reused by build and
+ * run. Each missing layer is applied onto its parent's merged view (the
+ * kernel turns deletions into overlay whiteouts) and committed atomically.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Mount, Snapshotter } from '../../cache/snapshot/index.js';
+import { FailedPreconditionError, findError, AlreadyExistsError, NotFoundError } from '../../util/errors.js';
+import { applyLayer } from '../layer/index.js';
+import type { ImageRecord, ImageStore } from './store.js';
+import { chainIDs } from './write.js';
+
+/** Mounting, injected: only executor/ mounts. */
+export interface Mounter {
+  mountAll(mounts: readonly Mount[], target: string): Promise<void>;
+  unmount(target: string): Promise<void>;
+}
+
+/** Options of {@link unpackImage}. */
+export interface UnpackOptions {
+  readonly mounter: Mounter;
+  /** Where temporary mount points go. */
+  readonly tmpDir: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Makes sure every layer of `image` is a committed snapshot; returns the top chain ID (undefined for no layers). */
+export async function unpackImage(images: ImageStore, sn: Snapshotter, image: ImageRecord, options: UnpackOptions): Promise<string | undefined> {
+  const config = await images.config(image);
+  const manifest = await images.manifest(image);
+  const diffIDs = config.rootfs.diff_ids;
+  if (diffIDs.length !== manifest.layers.length) {
+    throw new FailedPreconditionError(`image ${image.id}: config lists ${diffIDs.length} layers, manifest ${manifest.layers.length}`);
+  }
+  const chains = chainIDs(diffIDs);
+  for (const [i, key] of chains.entries()) {
+    options.signal?.throwIfAborted();
+    if (await exists(sn, key)) continue;
+    const layer = manifest.layers[i];
+    if (layer === undefined) break;
+    await unpackLayer(images, sn, { key, parent: chains[i - 1], digest: layer.digest, diffID: diffIDs[i] ?? key }, options);
+  }
+  return chains[chains.length - 1];
+}
+
+async function exists(sn: Snapshotter, key: string): Promise<boolean> {
+  try {
+    return (await sn.stat(key)).kind === 'committed';
+  } catch (err) {
+    if (findError(err, NotFoundError) !== undefined) return false;
+    throw err;
+  }
+}
+
+interface LayerJob {
+  readonly key: string;
+  readonly parent: string | undefined;
+  readonly digest: string;
+  readonly diffID: string;
+}
+
+async function unpackLayer(images: ImageStore, sn: Snapshotter, job: LayerJob, options: UnpackOptions): Promise<void> {
+  const tmpKey = `extract-${randomBytes(6).toString('hex')}-${job.key}`;
+  const mounts = await sn.prepare(tmpKey, job.parent, { labels: { 'kiln.unpack': job.key } });
+  const mount: { dir?: string; mounted: boolean } = { mounted: false };
+  try {
+    const target = await targetDir(sn, tmpKey, mounts, options, mount);
+    const source = await images.content.reader(job.digest as Parameters<typeof images.content.reader>[0]);
+    const applied = await applyLayer(source, target, options.signal === undefined ? {} : { signal: options.signal });
+    if (applied.diffID !== job.diffID) {
+      throw new FailedPreconditionError(`layer ${job.digest}: unpacked diffID ${applied.diffID} does not match the image config's ${job.diffID}`);
+    }
+    await release(mount, options);
+    await sn.commit(job.key, tmpKey);
+  } catch (err) {
+    await release(mount, options).catch(() => undefined);
+    await sn.remove(tmpKey).catch(() => undefined);
+    // Another kiln committed the same layer first: that is success.
+    if (findError(err, AlreadyExistsError) !== undefined && (await exists(sn, job.key))) return;
+    throw err;
+  } finally {
+    if (mount.dir !== undefined && !mount.mounted) await rm(mount.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+async function release(mount: { dir?: string; mounted: boolean }, options: UnpackOptions): Promise<void> {
+  if (mount.dir !== undefined && mount.mounted) {
+    await options.mounter.unmount(mount.dir);
+    mount.mounted = false;
+  }
+}
+
+/** A directory showing the snapshot's merged view: its own dir for a plain bind, else a mount. */
+async function targetDir(sn: Snapshotter, key: string, mounts: readonly Mount[], options: UnpackOptions, mount: { dir?: string; mounted: boolean }): Promise<string> {
+  const [only] = mounts;
+  if (mounts.length === 1 && only?.type === 'bind') return sn.layerDir(key);
+  const dir = await mkdtemp(join(options.tmpDir, 'kiln-unpack-'));
+  mount.dir = dir;
+  await options.mounter.mountAll(mounts, dir);
+  mount.mounted = true;
+  return dir;
+}
