@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'UNAVAILABLE'
   | 'NOT_IMPLEMENTED'
   | 'DOCKERFILE_SYNTAX'
-  | 'SHELL_EXPANSION';
+  | 'SHELL_EXPANSION'
+  | 'VERTEX'
+  | 'CANCELED';
 
 /** Base class of every error kiln raises on purpose. */
 export abstract class KilnError extends Error {

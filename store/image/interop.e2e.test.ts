@@ -3,11 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalContentStore } from '../../cache/content/index.js';
 import { MediaType } from './oci.js';
+import { OverlaySnapshotter } from '../../cache/snapshot/index.js';
+import { mountAll, unmount } from '../../executor/mount.js';
+import { createDiffStream } from '../layer/index.js';
 import { ImageStore } from './store.js';
 import { makeTar } from './testing.js';
 import { hostPlatform, writeImage } from './write.js';
@@ -97,16 +99,41 @@ if (e2eReady('images interop e2e', ['skopeo', 'umoci', 'tar', 'setfattr', 'getfa
     assert.equal(again[0].RootFS.Layers, [diffID]);
   });
 
-  test('umoci unpacks our OCI output: a deleted file and an opaque directory', async () => {
+  test('umoci unpacks our OCI output of real overlay diffs: a deleted file and an opaque directory', async () => {
     const dir = join(tmp, 'rootU');
     const content = new LocalContentStore(join(dir, 'oci'));
     const images = await ImageStore.open(join(dir, 'oci'), content);
-    const l1 = await makeTar([{ name: 'a', body: 'a' }, { name: 'd/', type: 'directory' }, { name: 'd/x', body: 'x' }, { name: 'd/y', body: 'y' }, { name: 'keep', body: 'k' }]);
-    const l2 = await makeTar([{ name: '.wh.a', body: '' }, { name: 'd/', type: 'directory' }, { name: 'd/.wh..wh..opq', body: '' }, { name: 'd/z', body: 'z' }]);
+    const sn = new OverlaySnapshotter(join(dir, 'snapshots'));
+    const mnt = join(tmp, 'mnt');
+    await mkdir(mnt);
+    // Layer 1: a, d/x, d/y, keep. Layer 2 (through the overlay): rm a; rm -rf d; mkdir d; d/z.
+    const steps: ((root: string) => Promise<void>)[] = [
+      async (root) => {
+        await mkdir(join(root, 'd'));
+        for (const [f, v] of [['a', 'a'], ['d/x', 'x'], ['d/y', 'y'], ['keep', 'k']] as const) await writeFile(join(root, f), v);
+      },
+      async (root) => {
+        await rm(join(root, 'a'));
+        await rm(join(root, 'd'), { recursive: true });
+        await mkdir(join(root, 'd'));
+        await writeFile(join(root, 'd', 'z'), 'z');
+      },
+    ];
     const layers = [];
-    for (const l of [l1, l2]) {
-      const info = await content.writeStream(Readable.from([l]));
+    let parent: string | undefined;
+    for (const [i, step] of steps.entries()) {
+      await mountAll(await sn.prepare(`step-${i}`, parent), mnt);
+      try {
+        await step(mnt);
+      } finally {
+        await unmount(mnt);
+      }
+      const d = createDiffStream(await sn.layerDir(`step-${i}`), { sourceDateEpoch: 0 });
+      const info = await content.writeStream(d.stream);
+      assert.is((await d.done).diffID, info.digest);
       layers.push({ mediaType: MediaType.layer, digest: info.digest, size: info.size });
+      await sn.commit(`layer-${i}`, `step-${i}`);
+      parent = `layer-${i}`;
     }
     const manifest = await writeImage(content, { ...hostPlatform(), rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }, layers);
     await images.put(manifest, ['two:layers']);
@@ -114,6 +141,8 @@ if (e2eReady('images interop e2e', ['skopeo', 'umoci', 'tar', 'setfattr', 'getfa
     const layout = join(tmp, 'two-layout');
     await mkdir(layout);
     sh('tar', ['-xf', join(tmp, 'two.tar'), '-C', layout]);
+    const names = sh('tar', ['-tf', join(layout, 'blobs', 'sha256', layers[1]!.digest.slice(7))]).split('\n').filter(Boolean).sort();
+    assert.equal(names, ['.wh.a', 'd/', 'd/.wh..wh..opq', 'd/z']);
     const bundle = join(tmp, 'two-bundle');
     sh('umoci', ['unpack', '--image', `${layout}:docker.io/library/two:layers`, bundle]);
     const rootfs = join(bundle, 'rootfs');
