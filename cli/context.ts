@@ -5,4 +5,6 @@ export interface CliContext {
   readonly readStdin: () => Promise<string>;
   /** Remembers a source text so an error pointing into it can show a code frame. */
   readonly addSource: (filename: string, text: string) => void;
+  /** Sets kiln's exit code when the command succeeds (e.g. `kiln run` passes on the container's). */
+  readonly setExitCode: (code: number) => void;
 }

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { makeImportCommand, makeLoadCommand, makeRmiCommand, makeSaveCommand, makeTagCommand } from './commands/image-cmds.js';
 import { makeHistoryCommand, makeImagesCommand, makeInspectCommand } from './commands/image-info.js';
 import { makeParseCommand } from './commands/parse.js';
+import { makeRunCommand } from './commands/run.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
 import type { CliContext } from './context.js';
 import { NotImplementedError } from '../util/errors.js';
@@ -16,7 +17,6 @@ export interface GlobalOptions {
 /** Commands of the design that do not exist yet: each fails with "not implemented". */
 const planned: readonly [string, string][] = [
   ['build', 'build an image from a Dockerfile'],
-  ['run', 'run a command in a new container from an image'],
   ['pull', 'pull an image from a registry'],
   ['push', 'push an image to a registry'],
   ['login', 'log in to a registry'],
@@ -32,7 +32,10 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addOption(new Option('--runtime <runtime>', 'OCI runtime: runc, crun or a path'))
     .option('--debug', 'show stack traces', false)
     .showSuggestionAfterError(true)
+    // Options after `kiln run IMAGE` belong to the container's command.
+    .enablePositionalOptions()
     .addCommand(makeParseCommand(ctx))
+    .addCommand(makeRunCommand(ctx))
     .addCommand(makeImagesCommand(ctx))
     .addCommand(makeImportCommand(ctx))
     .addCommand(makeSaveCommand())

@@ -23,28 +23,34 @@ async function readStdin(): Promise<string> {
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const sources = new Map<string, string>();
+  let exitCode = 0;
   const ctx: CliContext = {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     readStdin,
     addSource: (f, t) => sources.set(f, t),
+    setExitCode: (c) => {
+      exitCode = c;
+    },
   };
-  const program = makeProgram(ctx, readVersion());
   const output = {
     writeOut: (s: string) => ctx.stdout(s),
     // Usage errors are one line: commander's message without the help hint.
     writeErr: (s: string) => ctx.stderr(s.startsWith('error:') ? `${s.split('\n')[0]}\n` : s),
   };
-  for (const cmd of [program, ...program.commands]) cmd.exitOverride().configureOutput(output);
   try {
+    const program = makeProgram(ctx, readVersion());
+    for (const cmd of [program, ...program.commands]) cmd.exitOverride().configureOutput(output);
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const debug = argv.includes('--debug');
     const hint = debug || isExpected(err) ? '' : ' (internal error; run with --debug for details)';
     ctx.stderr(`${formatError(err, { debug, sources: (f) => sources.get(f) })}${hint}\n`);
-    return 1;
+    // A container that never started exits like docker run (125, 126 or 127).
+    const code = err instanceof Error && 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 1;
+    return code;
   }
 }
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { LocalContentStore } from '../cache/content/index.js';
 import { acquireSession, type Lease } from '../cache/lease.js';
 import { NativeSnapshotter, OverlaySnapshotter, type Snapshotter } from '../cache/snapshot/index.js';
-import { checkOverlaySupport } from '../executor/mount.js';
+import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../executor/index.js';
 import { ImageStore, layoutDir } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
@@ -22,6 +22,8 @@ export interface Worker {
   readonly session: Lease;
   /** The root's snapshotter: overlayfs, or the copy-based one where overlay does not work. */
   snapshotter(): Promise<Snapshotter>;
+  /** The container executor for `--runtime` (swept of what killed kiln processes left). */
+  executor(runtime: string | undefined): Promise<OciRuntimeExecutor>;
 }
 
 /** `--root`, else `KILN_ROOT`, else `/var/lib/kiln` for root and `$XDG_DATA_HOME/kiln` otherwise. */
@@ -46,7 +48,21 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
   const images = await ImageStore.open(dir, content);
   const session = await acquireSession(root);
   let snapshots: Promise<Snapshotter> | undefined;
-  return { root, content, images, session, snapshotter: () => (snapshots ??= openSnapshotter(root)) };
+  let executor: Promise<OciRuntimeExecutor> | undefined;
+  return {
+    root,
+    content,
+    images,
+    session,
+    snapshotter: () => (snapshots ??= openSnapshotter(root)),
+    executor: (runtime) => (executor ??= openExecutor(root, runtime)),
+  };
+}
+
+async function openExecutor(root: string, runtime: string | undefined): Promise<OciRuntimeExecutor> {
+  const ex = new OciRuntimeExecutor({ stateDir: join(root, 'exec'), runtime: await resolveRuntime(runtime === undefined ? {} : { runtime }) });
+  await ex.sweep();
+  return ex;
 }
 
 /**

@@ -28,7 +28,10 @@ await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minify: true,
+  // Not minified: an error's source line is printed whole, and it must stay readable.
+  minify: false,
+  minifySyntax: true,
+  minifyIdentifiers: true,
   sourcemap: 'linked',
   logLevel: 'warning',
   // commander is CommonJS; its bundled require() of node builtins needs a real require.

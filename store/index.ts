@@ -10,3 +10,4 @@ export { chainIDs, writeImage, createdNow, hostPlatform } from './image/write.js
 export { familiarName, normalizeName, parseReference, formatReference, type Reference } from './image/reference.js';
 export { MediaType, REF_NAME } from './image/oci.js';
 export type { Descriptor, ImageConfig, Manifest, Index, ContainerConfig, HistoryEntry, Platform } from './image/oci.js';
+export { unpackImage, type Mounter, type UnpackOptions } from './image/unpack.js';

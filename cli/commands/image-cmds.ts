@@ -6,14 +6,25 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { openWorker } from '../worker.js';
-import { importRootfs, loadArchive, saveImages, type ArchiveFormat } from '../../store/index.js';
+import type { Worker } from '../worker.js';
+import type { ArchiveFormat } from '../../store/index.js';
 import { InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { shortId } from '../format.js';
 
 /** The global `--root` of the command's program. */
 export function rootOf(cmd: Command): string | undefined {
   return (cmd.optsWithGlobals() as { root?: string }).root;
+}
+
+/** Opens the command's root; loaded lazily so that light commands start fast. */
+export async function workerFor(cmd: Command): Promise<Worker> {
+  const { openWorker } = await import('../worker.js');
+  return openWorker(rootOf(cmd));
+}
+
+/** The image store library, loaded lazily. */
+export function storeLib(): Promise<typeof import('../../store/index.js')> {
+  return import('../../store/index.js');
 }
 
 /** An input file or `-` for stdin; a missing file is a NotFoundError naming it. */
@@ -39,9 +50,9 @@ export function makeImportCommand(ctx: CliContext): Command {
     .argument('<tarball>', 'the rootfs tar file, or -')
     .argument('[name]', 'name for the image, e.g. app:1')
     .action(async (tarball: string, name: string | undefined, _o: unknown, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
       const source = await openInput(tarball, 'tarball');
-      const image = await importRootfs(w.images, source, { ...(name === undefined ? {} : { name }), sourceLabel: tarball === '-' ? '-' : tarball });
+      const image = await (await storeLib()).importRootfs(w.images, source, { ...(name === undefined ? {} : { name }), sourceLabel: tarball === '-' ? '-' : tarball });
       ctx.stdout(`${image.id}\n`);
     });
 }
@@ -53,17 +64,17 @@ export function makeSaveCommand(): Command {
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .addOption(new Option('--format <format>', 'archive format').choices(['docker', 'oci']).default('docker'))
     .action(async (images: string[], opts: { output?: string; format: ArchiveFormat }, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
       if (opts.output === undefined) {
         if (process.stdout.isTTY) throw new InvalidArgumentError('refusing to write an archive to a terminal: use -o FILE or redirect stdout');
-        await saveImages(w.images, images, process.stdout, opts.format);
+        await (await storeLib()).saveImages(w.images, images, process.stdout, opts.format);
         return;
       }
       // Write next to the target and rename, so a failed save leaves no partial file.
       const tmp = join(dirname(opts.output), `.${basename(opts.output)}.kiln-tmp-${process.pid}`);
       try {
         const fh = await open(tmp, 'w', 0o644);
-        await saveImages(w.images, images, fh.createWriteStream(), opts.format);
+        await (await storeLib()).saveImages(w.images, images, fh.createWriteStream(), opts.format);
         await rename(tmp, opts.output);
       } finally {
         await rm(tmp, { force: true });
@@ -77,9 +88,9 @@ export function makeLoadCommand(ctx: CliContext): Command {
     .option('-i, --input <file>', 'read from this file instead of stdin', '-')
     .option('-q, --quiet', 'print nothing')
     .action(async (opts: { input: string; quiet?: boolean }, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
       const source = await openInput(opts.input, 'archive');
-      const result = await loadArchive(w.images, source, opts.input === '-' ? 'stdin' : opts.input);
+      const result = await (await storeLib()).loadArchive(w.images, source, opts.input === '-' ? 'stdin' : opts.input);
       if (opts.quiet !== true) {
         for (const n of result.loaded) ctx.stdout(n.startsWith('sha256:') ? `Loaded image ID: ${n}\n` : `Loaded image: ${n}\n`);
       }
@@ -92,7 +103,7 @@ export function makeTagCommand(): Command {
     .argument('<source>', 'image name or id')
     .argument('<target>', 'new name')
     .action(async (source: string, target: string, _o: unknown, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
       await w.images.tag(source, target);
     });
 }
@@ -103,7 +114,7 @@ export function makeRmiCommand(ctx: CliContext): Command {
     .argument('<image...>', 'image names or ids')
     .option('-f, --force', 'remove an image with several names by id')
     .action(async (refs: string[], opts: { force?: boolean }, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
       for (const ref of refs) {
         const r = await w.images.remove(ref, { force: opts.force === true });
         for (const u of r.untagged) ctx.stdout(`Untagged: ${u}\n`);

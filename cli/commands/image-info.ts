@@ -2,9 +2,9 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { humanAge, humanSize, shortId, table } from '../format.js';
-import { openWorker, type Worker } from '../worker.js';
-import { rootOf } from './image-cmds.js';
-import { familiarName, parseReference, type ImageRecord } from '../../store/index.js';
+import type { Worker } from '../worker.js';
+import { storeLib, workerFor } from './image-cmds.js';
+import type { ImageRecord } from '../../store/index.js';
 
 interface ImageRow {
   readonly repository: string;
@@ -20,6 +20,7 @@ async function imageSize(w: Worker, image: ImageRecord): Promise<number> {
 }
 
 async function rows(w: Worker): Promise<ImageRow[]> {
+  const { familiarName, parseReference } = await storeLib();
   const out: ImageRow[] = [];
   for (const image of await w.images.list()) {
     const config = await w.images.config(image);
@@ -40,7 +41,7 @@ export function makeImagesCommand(ctx: CliContext): Command {
     .description('list images')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (opts: { format: 'table' | 'json' }, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
       const list = await rows(w);
       if (opts.format === 'json') {
         ctx.stdout(`${JSON.stringify(list.map((r) => ({ name: r.repository, tag: r.tag, id: r.id, created: r.created ?? null, size: r.size })), null, 2)}\n`);
@@ -55,7 +56,8 @@ export function makeInspectCommand(ctx: CliContext): Command {
     .description('show images as JSON, like docker inspect')
     .argument('<image...>', 'image names or ids')
     .action(async (refs: string[], _o: unknown, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
+      const { familiarName, parseReference } = await storeLib();
       const out: unknown[] = [];
       for (const ref of refs) {
         const image = await w.images.get(ref);
@@ -86,7 +88,7 @@ export function makeHistoryCommand(ctx: CliContext): Command {
     .argument('<image>', 'image name or id')
     .option('--no-trunc', 'do not truncate the CREATED BY column')
     .action(async (ref: string, opts: { trunc: boolean }, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
       const image = await w.images.get(ref);
       const config = await w.images.config(image);
       const layers = (await w.images.manifest(image)).layers;

@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { humanSize, table } from '../format.js';
-import { openWorker, type Worker } from '../worker.js';
-import { rootOf } from './image-cmds.js';
-import { collectGarbage } from '../../cache/gc.js';
-import { oldestOtherSession } from '../../cache/lease.js';
-import { chainIDs, layoutDir } from '../../store/index.js';
+import type { Worker } from '../worker.js';
+import { storeLib, workerFor } from './image-cmds.js';
 import type { Digest } from '../../util/digest.js';
 
 /** What images keep alive: their blobs and the snapshots of their layer chains. */
 async function roots(w: Worker): Promise<{ blobs: Set<Digest>; snapshots: Set<string> }> {
+  const { chainIDs } = await storeLib();
   const snapshots = new Set<string>();
   for (const image of await w.images.list()) {
     for (const c of chainIDs((await w.images.config(image)).rootfs.diff_ids)) snapshots.add(c);
@@ -24,7 +22,9 @@ export function makePruneCommand(ctx: CliContext): Command {
   return new Command('prune')
     .description('remove blobs and snapshots no image references (never what a running kiln uses)')
     .action(async (_o: unknown, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
+      const { collectGarbage } = await import('../../cache/gc.js');
+      const { oldestOtherSession } = await import('../../cache/lease.js');
       const r = await collectGarbage(w.content, await w.snapshotter(), await roots(w), await oldestOtherSession(w.root));
       ctx.stdout(`Deleted ${r.blobs} blobs (${humanSize(r.blobBytes)}) and ${r.snapshots} snapshots\n`);
     });
@@ -72,7 +72,7 @@ async function usageRows(w: Worker): Promise<Row[]> {
     snaps.size += u.size;
     if (!r.snapshots.has(i.key) && i.kind === 'committed') snaps.reclaimable += u.size;
   }
-  const ingest = await dirBytes(join(layoutDir(w.root), 'ingest'));
+  const ingest = await dirBytes(join((await storeLib()).layoutDir(w.root), 'ingest'));
   return [
     { kind: 'images', count: images.length, size: imageBytes, reclaimable: 0 },
     blobs,
@@ -86,7 +86,7 @@ export function makeDuCommand(ctx: CliContext): Command {
     .description('show what the root holds, by kind')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (opts: { format: 'table' | 'json' }, cmd: Command) => {
-      const w = await openWorker(rootOf(cmd));
+      const w = await workerFor(cmd);
       const rows = await usageRows(w);
       if (opts.format === 'json') {
         ctx.stdout(`${JSON.stringify({ root: w.root, usage: rows }, null, 2)}\n`);
