@@ -1,0 +1,88 @@
+/**
+ * The subset of the OCI runtime spec (config.json, version 1.0.2) that kiln
+ * writes. https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md
+ */
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md#mounts */
+export interface OciMount {
+  readonly destination: string;
+  readonly type: string;
+  readonly source: string;
+  readonly options: readonly string[];
+}
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md#linux-process */
+export interface OciCapabilities {
+  readonly bounding: readonly string[];
+  readonly effective?: readonly string[];
+  readonly permitted?: readonly string[];
+}
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md#process */
+export interface OciProcess {
+  readonly terminal: boolean;
+  readonly user: { readonly uid: number; readonly gid: number; readonly additionalGids?: readonly number[] };
+  readonly args: readonly string[];
+  readonly env: readonly string[];
+  readonly cwd: string;
+  readonly capabilities: OciCapabilities;
+  readonly noNewPrivileges: boolean;
+}
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#allowed-device-list */
+export interface OciDeviceRule {
+  readonly allow: boolean;
+  readonly type?: 'a' | 'c' | 'b';
+  readonly major?: number;
+  readonly minor?: number;
+  readonly access: string;
+}
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#seccomp */
+export interface OciSeccompArg {
+  readonly index: number;
+  readonly value: number;
+  readonly valueTwo?: number;
+  readonly op: 'SCMP_CMP_EQ' | 'SCMP_CMP_NE' | 'SCMP_CMP_MASKED_EQ';
+}
+
+export interface OciSeccompRule {
+  readonly names: readonly string[];
+  readonly action: 'SCMP_ACT_ALLOW' | 'SCMP_ACT_ERRNO';
+  readonly errnoRet?: number;
+  readonly args?: readonly OciSeccompArg[];
+}
+
+export interface OciSeccomp {
+  readonly defaultAction: 'SCMP_ACT_ERRNO' | 'SCMP_ACT_ALLOW';
+  readonly architectures: readonly string[];
+  readonly syscalls: readonly OciSeccompRule[];
+}
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#control-groups */
+export interface OciResources {
+  readonly devices: readonly OciDeviceRule[];
+  readonly memory?: { readonly limit: number };
+  readonly pids?: { readonly limit: number };
+}
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md */
+export interface OciLinux {
+  readonly namespaces: readonly { readonly type: 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' }[];
+  readonly devices: readonly never[];
+  readonly resources: OciResources;
+  readonly cgroupsPath?: string;
+  readonly maskedPaths: readonly string[];
+  readonly readonlyPaths: readonly string[];
+  readonly seccomp: OciSeccomp;
+}
+
+/** A whole config.json. */
+export interface OciSpec {
+  readonly ociVersion: '1.0.2';
+  readonly process: OciProcess;
+  readonly root: { readonly path: string; readonly readonly: boolean };
+  readonly hostname: string;
+  readonly mounts: readonly OciMount[];
+  readonly linux: OciLinux;
+}

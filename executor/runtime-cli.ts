@@ -1,0 +1,64 @@
+/**
+ * The runtime's command line (runc and crun share it, except log flags):
+ * https://github.com/opencontainers/runc/blob/v1.1.5/man/runc.8.md
+ */
+import { execFile } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FailedPreconditionError, UnavailableError } from '../util/errors.js';
+import type { Runtime } from './runtime.js';
+
+/** A runtime plus the state directory (`--root`) kiln gives it. */
+export interface RuntimeHandle {
+  readonly runtime: Runtime;
+  readonly root: string;
+}
+
+/** The argv (command first) for `runtime --root R [--log L] <args>`. */
+export function runtimeArgv(h: RuntimeHandle, args: readonly string[], logFile?: string): string[] {
+  const log =
+    logFile === undefined ? [] : h.runtime.kind === 'crun' ? [`--log=file:${logFile}`, '--log-format=json'] : ['--log', logFile, '--log-format', 'json'];
+  return [...h.runtime.wrapper, h.runtime.path, '--root', h.root, ...log, ...args];
+}
+
+/** Whether the runtime has state for container `id` (runc and crun keep a directory per container). */
+export async function hasState(h: RuntimeHandle, id: string): Promise<boolean> {
+  return access(join(h.root, id)).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** `kill <id> <signal>`; resolves false when the container does not exist (yet, or any more). */
+export async function killContainer(h: RuntimeHandle, id: string, signal: 'TERM' | 'KILL'): Promise<boolean> {
+  if (!(await hasState(h, id))) return false;
+  return runQuiet(h, ['kill', id, signal]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** `delete --force <id>`: kills what is left and removes the runtime's state. */
+export async function deleteContainer(h: RuntimeHandle, id: string): Promise<void> {
+  if (!(await hasState(h, id))) return;
+  try {
+    await runQuiet(h, ['delete', '--force', id]);
+  } catch (err) {
+    if (await hasState(h, id)) throw err;
+  }
+}
+
+/** Runs a short runtime command; failures carry its stderr. */
+function runQuiet(h: RuntimeHandle, args: readonly string[]): Promise<void> {
+  const [cmd = '', ...rest] = runtimeArgv(h, args);
+  return new Promise((done, fail) => {
+    execFile(cmd, rest, { timeout: 30_000 }, (err, _stdout, stderr) => {
+      if (err === null) return done();
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        return fail(new UnavailableError(`${h.runtime.kind} not found at ${cmd}`, { cause: err }));
+      }
+      const detail = String(stderr).trim().split('\n').pop() ?? err.message;
+      fail(new FailedPreconditionError(`${h.runtime.kind} ${args.join(' ')} failed: ${detail}`, { cause: err }));
+    });
+  });
+}

@@ -1,0 +1,186 @@
+/**
+ * RunSpec → OCI runtime spec (config.json), following Docker's defaults for
+ * a non-privileged container. Pure: everything host-specific comes in
+ * through {@link SpecContext}.
+ * https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md
+ */
+import { posix } from 'node:path';
+import { InvalidArgumentError } from '../util/errors.js';
+import type { OciLinux, OciMount, OciProcess, OciSpec } from './oci.js';
+import { defaultSeccompProfile } from './seccomp.js';
+import { DEFAULT_CAPABILITIES, DEFAULT_PATH, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, systemMounts } from './spec-defaults.js';
+import type { ContainerMount, RunSpec } from './types.js';
+import type { ResolvedUser } from './user.js';
+
+/** Host paths and facts the spec needs besides the RunSpec. */
+export interface SpecContext {
+  /** Absolute host path of the mounted rootfs. */
+  readonly rootfsPath: string;
+  readonly user: ResolvedUser;
+  /** Host files bound on /etc/hosts, /etc/resolv.conf and /etc/hostname. */
+  readonly hostsPath: string;
+  readonly resolvPath: string;
+  readonly hostnamePath: string;
+  /** Node's `process.arch` naming; picks the seccomp architectures. */
+  readonly arch: string;
+  /** Host-specific paths to mask besides Docker's list (e.g. per-CPU thermal_throttle). */
+  readonly extraMaskedPaths?: readonly string[];
+  /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#cgroups-path; unset: the runtime's default. */
+  readonly cgroupsPath?: string;
+}
+
+/** The OCI runtime spec for `spec`. Throws InvalidArgumentError for a spec no runtime could run. */
+export function toRuntimeSpec(spec: RunSpec, ctx: SpecContext): OciSpec {
+  check(spec);
+  const hostname = containerHostname(spec);
+  return {
+    ociVersion: '1.0.2',
+    process: processOf(spec, ctx.user, hostname),
+    root: { path: ctx.rootfsPath, readonly: false },
+    hostname,
+    mounts: containerMounts(spec, ctx),
+    linux: linuxOf(spec, ctx),
+  };
+}
+
+/** The container's hostname: the caller's, else the first 12 characters of the id (Docker's short id). */
+export function containerHostname(spec: RunSpec): string {
+  if (spec.hostname !== undefined) return spec.hostname;
+  const short = spec.id.slice(0, 12).replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+  return short === '' ? 'kiln' : short;
+}
+
+/**
+ * The process environment like `docker run`: PATH and HOSTNAME (and TERM
+ * with a terminal) first, replaced in place by the caller's entries, then
+ * HOME from /etc/passwd when unset. A `KEY` without `=` removes KEY.
+ */
+export function containerEnv(env: readonly string[], defaults: { hostname: string; tty: boolean; home: string }): string[] {
+  const out = new Map<string, string>([
+    ['PATH', DEFAULT_PATH],
+    ['HOSTNAME', defaults.hostname],
+  ]);
+  if (defaults.tty) out.set('TERM', 'xterm');
+  for (const entry of env) {
+    const eq = entry.indexOf('=');
+    if (eq < 0) out.delete(entry);
+    else out.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  if (!out.has('HOME')) out.set('HOME', defaults.home);
+  return [...out].map(([k, v]) => `${k}=${v}`);
+}
+
+function processOf(spec: RunSpec, user: ResolvedUser, hostname: string): OciProcess {
+  const tty = spec.tty === true;
+  return {
+    terminal: tty,
+    user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length > 0 ? { additionalGids: user.additionalGids } : {}) },
+    args: spec.args,
+    env: containerEnv(spec.env, { hostname, tty, home: user.home }),
+    cwd: spec.cwd ?? '/',
+    // Like Docker: a non-root user gets the set only as its bounding set, so
+    // it holds no capabilities unless it execs a file with file capabilities.
+    capabilities:
+      user.uid === 0
+        ? { bounding: DEFAULT_CAPABILITIES, effective: DEFAULT_CAPABILITIES, permitted: DEFAULT_CAPABILITIES }
+        : { bounding: DEFAULT_CAPABILITIES },
+    noNewPrivileges: true,
+    // No rlimits: the container inherits the runtime's; raising them needs CAP_SYS_RESOURCE.
+  };
+}
+
+/**
+ * The container's mounts: Docker's kernel filesystems, the /etc files, then
+ * the caller's mounts (parents first); a caller's mount replaces a default
+ * one on the same destination.
+ */
+export function containerMounts(spec: RunSpec, ctx: Pick<SpecContext, 'hostsPath' | 'resolvPath' | 'hostnamePath'>): OciMount[] {
+  const etc = (destination: string, source: string): OciMount => ({ destination, type: 'bind', source, options: ['rbind', 'rprivate'] });
+  const user = sortByDepth(spec.mounts ?? []).map(userMount);
+  const taken = new Set(user.map((m) => m.destination));
+  const defaults = [
+    ...systemMounts(),
+    etc('/etc/resolv.conf', ctx.resolvPath),
+    etc('/etc/hostname', ctx.hostnamePath),
+    etc('/etc/hosts', ctx.hostsPath),
+  ];
+  return [...defaults.filter((m) => !taken.has(m.destination)), ...user];
+}
+
+function userMount(m: ContainerMount): OciMount {
+  const destination = cleanPath(m.destination);
+  switch (m.type) {
+    case 'bind':
+      return { destination, type: 'bind', source: m.source, options: ['rbind', 'rprivate', m.readonly ? 'ro' : 'rw'] };
+    case 'tmpfs':
+      return { destination, type: 'tmpfs', source: 'tmpfs', options: m.options ?? ['nosuid', 'nodev', 'noexec'] };
+    default: {
+      const never: never = m;
+      throw new InvalidArgumentError(`unknown mount type ${JSON.stringify((never as { type: unknown }).type)}`);
+    }
+  }
+}
+
+/** Parents before children (Docker sorts mounts by destination depth), stable otherwise. */
+function sortByDepth(mounts: readonly ContainerMount[]): ContainerMount[] {
+  const depth = (m: ContainerMount): number => cleanPath(m.destination).split('/').length;
+  return [...mounts].sort((a, b) => depth(a) - depth(b));
+}
+
+/** An absolute container path without `.`, `..` or a trailing slash. */
+function cleanPath(p: string): string {
+  const clean = posix.normalize(p);
+  return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean;
+}
+
+function linuxOf(spec: RunSpec, ctx: SpecContext): OciLinux {
+  // A cgroup namespace too (Docker's default on cgroup v2; runc and crun handle it on hybrid hosts):
+  // /proc/self/cgroup then shows no host cgroup paths. Never a user namespace.
+  const namespaces: OciLinux['namespaces'] = [
+    { type: 'pid' },
+    { type: 'ipc' },
+    { type: 'uts' },
+    { type: 'mount' },
+    { type: 'cgroup' },
+    ...(spec.network === 'host' ? [] : [{ type: 'network' as const }]),
+  ];
+  const { memoryBytes, pids } = spec.limits ?? {};
+  return {
+    namespaces,
+    devices: [],
+    resources: {
+      devices: DEVICE_RULES,
+      ...(memoryBytes !== undefined ? { memory: { limit: memoryBytes } } : {}),
+      ...(pids !== undefined ? { pids: { limit: pids } } : {}),
+    },
+    ...(ctx.cgroupsPath !== undefined ? { cgroupsPath: ctx.cgroupsPath } : {}),
+    maskedPaths: [...MASKED_PATHS, ...(ctx.extraMaskedPaths ?? [])],
+    readonlyPaths: READONLY_PATHS,
+    seccomp: defaultSeccompProfile(ctx.arch),
+  };
+}
+
+/** RFC 1123 host names, as Docker validates `--hostname`; the kernel takes at most 64 bytes. */
+const HOSTNAME = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+
+function check(spec: RunSpec): void {
+  if (spec.args.length === 0 || spec.args[0] === '') throw new InvalidArgumentError(`container ${spec.id}: no command to run`);
+  if (spec.hostname !== undefined && !(HOSTNAME.test(spec.hostname) && spec.hostname.length <= 64)) {
+    throw new InvalidArgumentError(`container ${spec.id}: invalid hostname ${JSON.stringify(spec.hostname)}: expected letters, digits, - and ., at most 64 characters`);
+  }
+  if (spec.cwd !== undefined && !spec.cwd.startsWith('/')) {
+    throw new InvalidArgumentError(`container ${spec.id}: working directory ${JSON.stringify(spec.cwd)} is not an absolute path`);
+  }
+  for (const m of spec.mounts ?? []) {
+    if (!m.destination.startsWith('/')) {
+      throw new InvalidArgumentError(`container ${spec.id}: mount destination ${JSON.stringify(m.destination)} is not an absolute path`);
+    }
+  }
+  const { memoryBytes, pids } = spec.limits ?? {};
+  if (memoryBytes !== undefined && !(Number.isSafeInteger(memoryBytes) && memoryBytes >= 6 << 20)) {
+    throw new InvalidArgumentError(`container ${spec.id}: memory limit ${memoryBytes} must be a whole number of bytes, at least 6 MiB`);
+  }
+  if (pids !== undefined && !(Number.isSafeInteger(pids) && pids > 0)) {
+    throw new InvalidArgumentError(`container ${spec.id}: pids limit ${pids} must be a positive whole number`);
+  }
+}
