@@ -53,7 +53,10 @@ async function collectSnapshots(snapshotter: Snapshotter, roots: ReadonlySet<str
     for (let k = key; k !== undefined && !keep.has(k); k = all.get(k)?.parent) keep.add(k);
   };
   for (const info of all.values()) {
-    if (roots.has(info.key) || young(info.createdAt) || info.kind !== 'committed') mark(info.key);
+    // Active snapshots are in use, except the filesystems of stopped `kiln run` containers
+    // (docker container prune): those a live kiln may own are young and kept.
+    const stoppedContainer = info.labels['kiln.container'] !== undefined;
+    if (roots.has(info.key) || young(info.createdAt) || (info.kind !== 'committed' && !stoppedContainer)) mark(info.key);
   }
   // Children before parents: a committed snapshot with children cannot be removed.
   const depth = (key: string): number => {

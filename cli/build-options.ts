@@ -1,0 +1,61 @@
+/**
+ * `kiln build` flags → a typed request, with Docker's syntax:
+ * `--build-arg K=V` or `K` (from the environment), `--label K=V`,
+ * `--output type=oci|docker|tar|local|image,dest=PATH`, `--platform os/arch`.
+ */
+import { InvalidArgumentError } from '../util/errors.js';
+
+/** Where the result goes besides (or instead of) the local image store. */
+export type BuildOutput =
+  | { readonly type: 'image' }
+  | { readonly type: 'oci' | 'docker' | 'tar' | 'local'; readonly dest: string };
+
+/** Parses `K=V` (or `K`, taking `env[K]`) into `into`; used for --build-arg. */
+export function parseBuildArg(spec: string, into: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const eq = spec.indexOf('=');
+  if (eq === 0) throw new InvalidArgumentError(`invalid --build-arg ${JSON.stringify(spec)}: empty name`);
+  if (eq < 0) return { ...into, [spec]: env[spec] };
+  return { ...into, [spec.slice(0, eq)]: spec.slice(eq + 1) };
+}
+
+/** Parses `K=V` for --label. */
+export function parseLabel(spec: string, into: Record<string, string>): Record<string, string> {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`invalid --label ${JSON.stringify(spec)}: expected KEY=VALUE`);
+  return { ...into, [spec.slice(0, eq)]: spec.slice(eq + 1) };
+}
+
+/** Parses one `--output` value (CSV of key=value, or a bare path meaning type=local). */
+export function parseOutput(spec: string): BuildOutput {
+  if (!spec.includes('=')) return { type: 'local', dest: spec };
+  const fields = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`invalid --output ${JSON.stringify(spec)}: expected key=value pairs`);
+    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const type = fields.get('type');
+  if (type === 'image' || type === 'registry') {
+    if (type === 'registry') throw new InvalidArgumentError('--output type=registry: pushing is not implemented yet');
+    return { type: 'image' };
+  }
+  if (type !== 'oci' && type !== 'docker' && type !== 'tar' && type !== 'local') {
+    throw new InvalidArgumentError(`invalid --output ${JSON.stringify(spec)}: type must be image, oci, docker, tar or local`);
+  }
+  const dest = fields.get('dest');
+  if (dest === undefined || dest === '') throw new InvalidArgumentError(`--output type=${type} needs dest=PATH`);
+  return { type, dest };
+}
+
+/** Checks `--platform`: kiln builds for the host only. */
+export function parsePlatform(spec: string | undefined, host: { os: string; architecture: string }): { os: string; architecture: string; variant?: string } {
+  if (spec === undefined || spec === '') return host;
+  const [os, architecture, variant] = spec.split('/');
+  if (os === undefined || architecture === undefined || os === '' || architecture === '') {
+    throw new InvalidArgumentError(`invalid --platform ${JSON.stringify(spec)}: expected os/arch[/variant]`);
+  }
+  if (os !== host.os || architecture !== host.architecture) {
+    throw new InvalidArgumentError(`--platform ${spec}: cross-platform builds are not implemented (this host is ${host.os}/${host.architecture})`);
+  }
+  return variant === undefined ? { os, architecture } : { os, architecture, variant };
+}
