@@ -68,6 +68,17 @@ test('refresh is at most 10 Hz: a burst of events draws once, then the timer red
   assert.is(frames(err), 1 + 1000 / REFRESH_MS);
 });
 
+test('events streaming in while the timer ticks still draw at most 10 frames a second', () => {
+  const { clock, err, r } = setup();
+  r.write({ type: 'vertex.started', vertex: V.make, time: 0 });
+  for (let i = 0; i < 200; i++) {
+    clock.advance(5);
+    r.write({ type: 'vertex.log', vertex: V.make, stream: 'stdout', data: `line ${i}\n`, time: clock.now() });
+  }
+  assert.ok(frames(err) <= 11, `${frames(err)} frames in 1 s`);
+  assert.ok(frames(err) >= 9, `${frames(err)} frames in 1 s`);
+});
+
 test('no timer before the first event, none after done; a failed build ends with the error block and warnings', async () => {
   const { clock, r, screen } = setup();
   assert.is(clock.activeTimers, 0);

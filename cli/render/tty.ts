@@ -54,8 +54,13 @@ export class TtyRenderer implements Renderer {
     if (this.#closed) return;
     this.#tracker.apply(ev);
     // The timer starts with the first event, so a renderer that is never used holds nothing.
-    this.#timer ??= this.#clock.setInterval(() => this.#draw(false, true), REFRESH_MS);
+    this.#timer ??= this.#clock.setInterval(() => this.#tick(), REFRESH_MS);
     if (this.#clock.now() - this.#lastDraw >= REFRESH_MS) this.#draw(false, true);
+  }
+
+  /** Redraws for the timers; skipped when an event just drew (the tick and an event can coincide). */
+  #tick(): void {
+    if (this.#clock.now() - this.#lastDraw >= REFRESH_MS / 2) this.#draw(false, true);
   }
 
   async done(result: BuildResult): Promise<void> {
