@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { makeImportCommand, makeLoadCommand, makeRmiCommand, makeSaveCommand, makeTagCommand } from './commands/image-cmds.js';
 import { makeHistoryCommand, makeImagesCommand, makeInspectCommand } from './commands/image-info.js';
+import { makeBuildCommand } from './commands/build.js';
 import { makeParseCommand } from './commands/parse.js';
 import { makeRunCommand } from './commands/run.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
@@ -16,7 +17,6 @@ export interface GlobalOptions {
 
 /** Commands of the design that do not exist yet: each fails with "not implemented". */
 const planned: readonly [string, string][] = [
-  ['build', 'build an image from a Dockerfile'],
   ['pull', 'pull an image from a registry'],
   ['push', 'push an image to a registry'],
   ['login', 'log in to a registry'],
@@ -34,6 +34,7 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .showSuggestionAfterError(true)
     // Options after `kiln run IMAGE` belong to the container's command.
     .enablePositionalOptions()
+    .addCommand(makeBuildCommand(ctx))
     .addCommand(makeParseCommand(ctx))
     .addCommand(makeRunCommand(ctx))
     .addCommand(makeImagesCommand(ctx))

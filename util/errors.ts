@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'DOCKERFILE_SYNTAX'
   | 'SHELL_EXPANSION'
   | 'VERTEX'
-  | 'CANCELED';
+  | 'CANCELED'
+  | 'EXIT';
 
 /** Base class of every error kiln raises on purpose. */
 export abstract class KilnError extends Error {

@@ -1,0 +1,46 @@
+/**
+ * Composition root of a build: the root's stores, the executor, the context
+ * hasher (with .dockerignore and a persisted stat cache), all wired into a BuildEnv.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import xxhashWasm, { type XXHashAPI } from 'xxhash-wasm';
+import { ContextHasher, ignoreMatcher, readDockerignore } from '../frontend/context/index.js';
+import type { BuildEnv } from '../frontend/build/index.js';
+import { mountAll, unmount } from '../executor/index.js';
+import type { Worker } from './worker.js';
+
+let xx: Promise<XXHashAPI> | undefined;
+const xxhash = (): Promise<XXHashAPI> => (xx ??= xxhashWasm());
+
+/** The BuildEnv for one build of `contextDir` with `dockerfilePath`. */
+export async function buildEnv(
+  w: Worker,
+  opts: { contextDir: string; dockerfilePath: string; runtime: string | undefined; network: 'host' | 'none'; sourceDateEpoch: number | undefined },
+): Promise<BuildEnv> {
+  const tmpDir = join(w.root, 'tmp');
+  await mkdir(tmpDir, { recursive: true });
+  let hasher: Promise<ContextHasher> | undefined;
+  return {
+    root: w.root,
+    content: w.content,
+    images: w.images,
+    snapshotter: await w.snapshotter(),
+    executor: await w.executor(opts.runtime),
+    mounter: { mountAll, unmount: (t) => unmount(t) },
+    contextDir: opts.contextDir,
+    tmpDir,
+    sourceDateEpoch: opts.sourceDateEpoch,
+    network: opts.network,
+    xxhash,
+    contextHasher: () =>
+      (hasher ??= (async () =>
+        ContextHasher.open({
+          root: opts.contextDir,
+          xxhash: await xxhash(),
+          ignore: ignoreMatcher(await readDockerignore(opts.contextDir, opts.dockerfilePath)),
+          resetOwner: true,
+          cacheDir: join(w.root, 'cache', 'context'),
+        }))()),
+  };
+}

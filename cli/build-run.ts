@@ -1,0 +1,53 @@
+/** Runs a build with a progress renderer, Ctrl-C handling, naming and outputs. */
+import { writeFile } from 'node:fs/promises';
+import type { CliContext } from './context.js';
+import type { BuildOutput } from './build-options.js';
+import { createRenderer, type RenderMode } from './render/index.js';
+import type { Worker } from './worker.js';
+import { build, type BuildEnv, type BuildRequest } from '../frontend/build/index.js';
+import { normalizeName } from '../store/index.js';
+import { writeOutputs } from './build-outputs.js';
+
+export interface RunFlags {
+  readonly tag: readonly string[];
+  readonly progress: RenderMode;
+  readonly quiet?: boolean;
+  readonly output: readonly BuildOutput[];
+  readonly iidfile?: string;
+  readonly rootOption: string | undefined;
+}
+
+/** Builds, names and exports; returns kiln's exit code. */
+export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv, req: BuildRequest, flags: RunFlags): Promise<number> {
+  const tags = flags.tag.map(normalizeName);
+  const renderer = createRenderer(flags.quiet === true ? 'quiet' : flags.progress, { out: process.stdout, err: process.stderr }, { color: process.env.NO_COLOR === undefined });
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${sig}`));
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const started = Date.now();
+  const t = (): number => Date.now();
+  try {
+    renderer.write({ type: 'build.step.started', step: 'def', name: `[internal] load build definition from ${req.dockerfile.filename}`, time: t() });
+    renderer.write({ type: 'build.step.completed', step: 'def', time: t(), durationMs: 0 });
+    const outcome = await build(env, req, { progress: renderer, signal: abort.signal });
+    for (const w of outcome.plan.warnings) renderer.write({ type: 'build.warning', message: w.message, time: t() });
+    const exportStart = t();
+    renderer.write({ type: 'build.step.started', step: 'export', name: 'exporting to image', time: exportStart });
+    const outputs = flags.output.length === 0 ? [{ type: 'image' as const }] : flags.output;
+    if (outputs.some((o) => o.type === 'image')) {
+      await w.images.put(outcome.manifest, tags);
+      renderer.write({ type: 'build.step.status', step: 'export', status: `writing image ${outcome.imageId}`, done: true, time: t() });
+      for (const n of tags) renderer.write({ type: 'build.step.status', step: 'export', status: `naming to ${n}`, done: true, time: t() });
+    }
+    await writeOutputs(w, env, outcome, outputs.filter((o) => o.type !== 'image'), tags);
+    renderer.write({ type: 'build.step.completed', step: 'export', time: t(), durationMs: t() - exportStart });
+    if (flags.iidfile !== undefined) await writeFile(flags.iidfile, outcome.imageId);
+    await renderer.done({ ok: true, imageId: outcome.imageId, durationMs: Date.now() - started });
+    return 0;
+  } catch (err) {
+    await renderer.done({ ok: false, error: err });
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}

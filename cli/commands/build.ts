@@ -1,0 +1,90 @@
+/**
+ * `kiln build`: builds a Dockerfile like `docker build` (BuildKit), stores
+ * the image under every `-t`, and writes any `--output`.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import type { CliContext } from '../context.js';
+import { parseBuildArg, parseLabel, parseOutput, parsePlatform, type BuildOutput } from '../build-options.js';
+import { rootOf, workerFor } from './image-cmds.js';
+import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
+import type { RenderMode } from '../render/index.js';
+
+interface BuildFlags {
+  file?: string;
+  tag: string[];
+  buildArg: Record<string, string | undefined>;
+  target?: string;
+  cache: boolean;
+  progress: RenderMode;
+  quiet?: boolean;
+  network: 'default' | 'none' | 'host';
+  output: BuildOutput[];
+  push?: boolean;
+  label: Record<string, string>;
+  iidfile?: string;
+  platform?: string;
+  dryRun?: boolean;
+}
+
+export function makeBuildCommand(ctx: CliContext): Command {
+  return new Command('build')
+    .description('build an image from a Dockerfile')
+    .argument('<context>', 'the build context directory')
+    .option('-f, --file <file>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
+    .option('-t, --tag <name>', 'name the image (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--build-arg <K=V>', 'set a build-time variable (K alone: from the environment)', (v: string, p: Record<string, string | undefined>) => parseBuildArg(v, p), {})
+    .option('--target <stage>', 'build this stage and what it needs')
+    .option('--no-cache', 'do not use the build cache')
+    .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'plain', 'tty', 'json', 'quiet']).default('auto'))
+    .option('-q, --quiet', 'print only the image id (same as --progress quiet)')
+    .addOption(new Option('--network <mode>', 'network for RUN steps').choices(['default', 'none', 'host']).default('default'))
+    .option('-o, --output <spec>', 'type=image|oci|docker|tar|local,dest=PATH (repeatable)', (v: string, p: BuildOutput[]) => [...p, parseOutput(v)], [])
+    .option('--push', 'push the image (not implemented yet)')
+    .option('--label <K=V>', 'set an image label (repeatable)', (v: string, p: Record<string, string>) => parseLabel(v, p), {})
+    .option('--iidfile <file>', 'write the image id to this file')
+    .option('--platform <os/arch>', 'target platform (only the host platform is supported)')
+    .option('--dry-run', 'print the build graph without running it')
+    .action(async (contextArg: string, flags: BuildFlags, cmd: Command) => {
+      ctx.setExitCode(await runBuild(ctx, contextArg, flags, cmd));
+    });
+}
+
+async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, cmd: Command): Promise<number> {
+  if (flags.push === true) throw new NotImplementedError('kiln build --push (registries come with a later release)');
+  const contextDir = resolve(contextArg);
+  const st = await stat(contextDir).catch(() => undefined);
+  if (st === undefined) throw new NotFoundError(`build context ${contextArg}: no such directory`);
+  if (!st.isDirectory()) throw new InvalidArgumentError(`build context ${contextArg}: not a directory`);
+  const dockerfilePath = flags.file === undefined ? join(contextDir, 'Dockerfile') : isAbsolute(flags.file) ? flags.file : resolve(flags.file);
+  const text = await readFile(dockerfilePath, 'utf8').catch((err: unknown) => {
+    throw new NotFoundError(`dockerfile ${flags.file ?? join(contextArg, 'Dockerfile')}: no such file`, { cause: err });
+  });
+  const filename = flags.file ?? 'Dockerfile';
+  ctx.addSource(filename, text);
+  const { hostPlatform } = await import('../../store/index.js');
+  const platform = parsePlatform(flags.platform, hostPlatform());
+  const w = await workerFor(cmd);
+  const { buildEnv } = await import('../build-env.js');
+  const sde = process.env.SOURCE_DATE_EPOCH;
+  const env = await buildEnv(w, {
+    contextDir,
+    dockerfilePath,
+    runtime: (cmd.optsWithGlobals() as { runtime?: string }).runtime,
+    network: flags.network === 'none' ? 'none' : 'host',
+    sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
+  });
+  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env };
+  const fb = await import('../../frontend/build/index.js');
+  if (flags.dryRun === true) {
+    const p = await fb.plan(env, request);
+    for (const s of p.stages) {
+      ctx.stdout(`stage ${s.displayName || s.index} (from ${s.base.kind === 'image' ? s.base.ref : s.base.kind === 'stage' ? `stage ${s.base.index}` : 'scratch'})\n`);
+      for (const step of s.steps) ctx.stdout(`  ${step.kind === 'config' ? `${step.createdBy ?? step.instruction} (config)` : step.name}\n`);
+    }
+    return 0;
+  }
+  const { runWithProgress } = await import('../build-run.js');
+  return runWithProgress(ctx, w, env, request, { ...flags, rootOption: rootOf(cmd) });
+}

@@ -1,0 +1,117 @@
+/**
+ * `kiln build`: Dockerfile → plan → solver graph → solve (cached) → image.
+ * Nothing is tagged unless every step succeeded; a failure points at its
+ * Dockerfile lines.
+ */
+import { join } from 'node:path';
+import { parse, parseStages, type Range } from '../../parser/index.js';
+import { planBuild, type BuildPlan } from '../plan/index.js';
+import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Result } from '../../solver/index.js';
+import { hostPlatform, writeImage, type Descriptor } from '../../store/index.js';
+import { findError, KilnError, NotFoundError } from '../../util/errors.js';
+import { SnapshotResult, type BuildEnv } from './env.js';
+import { stageImage } from './export.js';
+import { buildGraph } from './graph.js';
+
+/** What to build. */
+export interface BuildRequest {
+  readonly dockerfile: { readonly filename: string; readonly text: string };
+  readonly buildArgs: Readonly<Record<string, string | undefined>>;
+  readonly target?: string | undefined;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly noCache: boolean;
+  readonly platform?: { os: string; architecture: string; variant?: string };
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What a build produced: the image (config + manifest, not yet named) and its plan. */
+export interface BuildOutcome {
+  readonly plan: BuildPlan;
+  readonly manifest: Descriptor;
+  readonly imageId: string;
+  /** The target's final snapshot (undefined for an empty rootfs). */
+  readonly rootfs: string | undefined;
+}
+
+/** A build step failed: the step's error, located at its Dockerfile lines. */
+export class BuildStepError extends KilnError {
+  readonly code = 'VERTEX';
+  readonly filename: string;
+  readonly range: Range;
+  constructor(message: string, filename: string, range: Range, options?: { cause?: unknown }) {
+    super(message, options);
+    this.filename = filename;
+    this.range = range;
+  }
+}
+
+/** Plans `req` (parse, stages, ARGs, base images) without running anything. */
+export async function plan(env: BuildEnv, req: BuildRequest): Promise<BuildPlan> {
+  const df = parse(req.dockerfile.text, { filename: req.dockerfile.filename });
+  const stages = parseStages(df);
+  return planBuild({
+    df,
+    stages,
+    filename: req.dockerfile.filename,
+    buildArgs: req.buildArgs,
+    env: req.env,
+    target: req.target,
+    platform: req.platform ?? hostPlatform(),
+    labels: req.labels,
+    resolveImage: async (ref) => {
+      const image = await env.images.get(ref).catch((err: unknown) => {
+        if (findError(err, NotFoundError) === undefined) throw err;
+        throw new NotFoundError(`image ${ref}: not in the local store (pulling from registries is not implemented yet; kiln load or kiln import it first)`, { cause: err });
+      });
+      return { ref: image.names[0] ?? image.id, config: await env.images.config(image) };
+    },
+  });
+}
+
+/** Runs the build and writes the image's config and manifest (naming is the caller's). */
+export async function build(env: BuildEnv, req: BuildRequest, options: { progress: ProgressWriter; signal?: AbortSignal }): Promise<BuildOutcome> {
+  const p = await plan(env, req);
+  const graph = buildGraph(env, p);
+  const target = graph.stageEdges.get(p.target);
+  const targetStage = p.stages.find((s) => s.index === p.target);
+  if (target === undefined || targetStage === undefined) throw new Error('internal: target stage not in the graph');
+  const cache = new JsonFileCacheStore(join(env.root, 'cache', 'steps'), (id) => loadResult(env, id));
+  const solver = new Solver({ cache, progress: options.progress });
+  try {
+    let result: Result;
+    try {
+      result = await solver.solve(target, { noCache: req.noCache, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    } catch (err) {
+      throw locate(err, graph.ranges, req.dockerfile.filename);
+    }
+    const rootfs = result.id === '' ? undefined : result.id;
+    const image = await stageImage(env, p, targetStage, rootfs);
+    const manifest = await writeImage(env.content, image.config, image.layers);
+    const configDigest = (await env.images.manifest(manifest)).config.digest;
+    return { plan: p, manifest, imageId: configDigest, rootfs };
+  } finally {
+    await solver.close().catch(() => undefined);
+    await (await env.contextHasher()).save().catch(() => undefined);
+  }
+}
+
+/** A cache record's result: a committed snapshot that still exists, or the empty rootfs. */
+async function loadResult(env: BuildEnv, id: string): Promise<Result | undefined> {
+  if (id === '') return new SnapshotResult('');
+  try {
+    return (await env.snapshotter.stat(id)).kind === 'committed' ? new SnapshotResult(id) : undefined;
+  } catch (err) {
+    if (findError(err, NotFoundError) !== undefined) return undefined;
+    throw err;
+  }
+}
+
+/** Turns a failed vertex into an error at its Dockerfile lines (BuildKit's `failed to solve: ...`). */
+function locate(err: unknown, ranges: ReadonlyMap<string, Range>, filename: string): unknown {
+  const v = findError(err, VertexError);
+  if (v === undefined) return err;
+  const range = ranges.get(v.vertex.digest);
+  const cause = v.cause instanceof Error ? v.cause.message : v.message;
+  if (range === undefined) return err;
+  return new BuildStepError(`failed to solve: ${cause}`, filename, range, { cause: err });
+}

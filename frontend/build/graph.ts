@@ -1,0 +1,123 @@
+/**
+ * Build plan → solver graph: one vertex per base image and per executed step
+ * (RUN, COPY/ADD, WORKDIR); config-only instructions make no vertex. Each
+ * stage's last edge is what later stages (FROM stage, COPY --from) read.
+ */
+import type { BuildPlan, PlannedStage, SourceRef, Step } from '../plan/index.js';
+import type { Range } from '../../parser/index.js';
+import { createVertex, type Edge, type Op } from '../../solver/index.js';
+import type { JsonValue } from '../../solver/index.js';
+import type { BuildEnv } from './env.js';
+import { CopyOp } from './op-copy.js';
+import { RunOp } from './op-run.js';
+import { ImageSourceOp, ScratchOp } from './op-source.js';
+import { WorkdirOp } from './op-workdir.js';
+
+/** The graph of a plan: the final edge of every planned stage, and the executed steps per stage. */
+export interface BuildGraph {
+  readonly stageEdges: ReadonlyMap<number, Edge>;
+  /** Vertex digest → the Dockerfile range of its instruction, for errors. */
+  readonly ranges: ReadonlyMap<string, Range>;
+  /** Per stage: how many steps produce a snapshot (and so a possible layer). */
+  readonly executedSteps: ReadonlyMap<number, number>;
+}
+
+function edge(name: string, op: Op, def: JsonValue, inputs: readonly Edge[] = []): Edge {
+  return { vertex: createVertex({ name, op, def, inputs }), index: 0 };
+}
+
+/** Builds the solver graph for `plan`. */
+export function buildGraph(env: BuildEnv, plan: BuildPlan): BuildGraph {
+  const stageEdges = new Map<number, Edge>();
+  const executedSteps = new Map<number, number>();
+  const ranges = new Map<string, Range>();
+  const images = new Map<string, Edge>();
+  const imageEdge = (ref: string, name: string): Edge => {
+    let e = images.get(ref);
+    if (e === undefined) {
+      e = edge(name, new ImageSourceOp(env, ref), { op: 'image', ref });
+      images.set(ref, e);
+    }
+    return e;
+  };
+  const sourceEdge = (from: SourceRef): Edge | undefined => {
+    switch (from.kind) {
+      case 'context':
+        return undefined;
+      case 'scratch':
+        return edge('scratch', new ScratchOp(), { op: 'scratch' });
+      case 'stage':
+        return stageEdges.get(from.index);
+      case 'image':
+        return imageEdge(from.ref, `[internal] load ${from.ref}`);
+      default: {
+        const never: never = from;
+        throw new Error(`internal: unknown source ${JSON.stringify(never)}`);
+      }
+    }
+  };
+  for (const stage of plan.stages) {
+    let cur = baseEdge(stage, stageEdges, imageEdge);
+    if (stage.base.kind === 'image') ranges.set(cur.vertex.digest, stage.range);
+    let executed = 0;
+    for (const step of stage.steps) {
+      const next = stepEdge(env, step, cur, sourceEdge);
+      if (next !== undefined) {
+        ranges.set(next.vertex.digest, step.range);
+        cur = next;
+        executed++;
+      }
+    }
+    stageEdges.set(stage.index, cur);
+    executedSteps.set(stage.index, executed);
+  }
+  return { stageEdges, executedSteps, ranges };
+}
+
+function baseEdge(stage: PlannedStage, stages: ReadonlyMap<number, Edge>, imageEdge: (ref: string, name: string) => Edge): Edge {
+  const base = stage.base;
+  switch (base.kind) {
+    case 'scratch':
+      return edge('scratch', new ScratchOp(), { op: 'scratch' });
+    case 'image':
+      return imageEdge(base.ref, stage.fromName ?? `FROM ${base.ref}`);
+    case 'stage': {
+      const e = stages.get(base.index);
+      if (e === undefined) throw new Error(`internal: stage ${base.index} planned after its dependant`);
+      return e;
+    }
+    default: {
+      const never: never = base;
+      throw new Error(`internal: unknown base ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function stepEdge(env: BuildEnv, step: Step, cur: Edge, sourceEdge: (from: SourceRef) => Edge | undefined): Edge | undefined {
+  switch (step.kind) {
+    case 'config':
+      return undefined;
+    case 'workdir':
+      return edge(step.name, new WorkdirOp(env, step), { kind: 'workdir', def: step.definition }, [cur]);
+    case 'run': {
+      const inputs: Edge[] = [cur];
+      const mountInputs = step.mounts.map((m) => {
+        if ((m.type !== 'bind' && m.type !== 'cache') || m.from.kind === 'context') return undefined;
+        const e = sourceEdge(m.from);
+        if (e === undefined) return undefined;
+        inputs.push(e);
+        return inputs.length - 1;
+      });
+      return edge(step.name, new RunOp(env, step, mountInputs), { kind: 'run', def: step.definition }, inputs);
+    }
+    case 'copy': {
+      const from = sourceEdge(step.from);
+      const inputs = from === undefined ? [cur] : [cur, from];
+      return edge(step.name, new CopyOp(env, step), { kind: 'copy', def: step.definition }, inputs);
+    }
+    default: {
+      const never: never = step;
+      throw new Error(`internal: unknown step ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Turning a finished step into a committed snapshot and, unless its diff is
+ * empty, a layer blob. The layer's diffID and size are stored as labels on
+ * the committed snapshot, so a cached step's layer is known without diffing
+ * again. Snapshot keys are derived from cache keys, so a later kiln process
+ * finds them again.
+ */
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContentStore } from '../../cache/content/index.js';
+import { NativeSnapshotter, type Snapshotter } from '../../cache/snapshot/index.js';
+import { createDiffStream } from '../../store/layer/index.js';
+import { AlreadyExistsError, findError, NotFoundError } from '../../util/errors.js';
+import { isDigest, type Digest } from '../../util/digest.js';
+
+/** A step's layer: its diffID (= blob digest, layers are stored uncompressed) and size. */
+export interface StepLayer {
+  readonly diffID: Digest;
+  readonly size: number;
+}
+
+/** What a step produced: the committed snapshot and its layer (none when nothing changed). */
+export interface StepOutput {
+  readonly key: string;
+  readonly layer: StepLayer | undefined;
+  /** When the step's snapshot was committed (ms): its history `created`, stable across cached rebuilds. */
+  readonly createdAt: number;
+}
+
+const DIFF_LABEL = 'kiln.layer.diffid';
+const SIZE_LABEL = 'kiln.layer.size';
+
+/** Diffs active snapshot `active`, stores the layer, commits it as `key`. */
+export async function commitStep(
+  sn: Snapshotter,
+  content: ContentStore,
+  step: { readonly active: string; readonly parent: string | undefined; readonly key: string },
+  options: { sourceDateEpoch?: number; signal?: AbortSignal } = {},
+): Promise<StepOutput> {
+  const { active, key } = step;
+  const layer = await writeLayer(sn, content, active, step.parent, options);
+  const labels: Record<string, string> = layer === undefined ? {} : { [DIFF_LABEL]: layer.diffID, [SIZE_LABEL]: String(layer.size) };
+  try {
+    await sn.commit(key, active, { labels });
+  } catch (err) {
+    // Another kiln committed the same step first: use theirs.
+    if (findError(err, AlreadyExistsError) === undefined) throw err;
+    await sn.remove(active).catch(() => undefined);
+    return (await loadStep(sn, key)) ?? { key, layer, createdAt: Date.now() };
+  }
+  return { key, layer, createdAt: (await sn.stat(key)).createdAt };
+}
+
+/**
+ * Writes the layer of snapshot `key` (active or committed) into the content
+ * store; undefined when the snapshot changed nothing. Overlay layer dirs are
+ * diffs already; the copy-based snapshotter's are full trees, compared with the parent's.
+ */
+export async function writeLayer(
+  sn: Snapshotter,
+  content: ContentStore,
+  key: string,
+  parent: string | undefined,
+  options: { sourceDateEpoch?: number; signal?: AbortSignal } = {},
+): Promise<StepLayer | undefined> {
+  const dir = await sn.layerDir(key);
+  const full = sn instanceof NativeSnapshotter;
+  if (!full && (await readdir(dir)).length === 0) return undefined;
+  const input = full ? { lower: parent === undefined ? await emptyDir() : await sn.layerDir(parent), upper: dir } : dir;
+  const d = createDiffStream(input, options);
+  const info = await content.writeStream(d.stream, undefined, options.signal === undefined ? {} : { signal: options.signal });
+  const done = await d.done;
+  // Two 512-byte zero blocks: a tar with no entries.
+  if (info.size <= 1024) return undefined;
+  return { diffID: done.diffID, size: info.size };
+}
+
+let empty: Promise<string> | undefined;
+function emptyDir(): Promise<string> {
+  empty ??= mkdtemp(join(tmpdir(), 'kiln-empty-'));
+  return empty;
+}
+
+/** A committed step snapshot's output, or undefined when it is gone. */
+export async function loadStep(sn: Snapshotter, key: string): Promise<StepOutput | undefined> {
+  try {
+    const info = await sn.stat(key);
+    if (info.kind !== 'committed') return undefined;
+    const d = info.labels[DIFF_LABEL];
+    const size = Number(info.labels[SIZE_LABEL]);
+    const layer = d !== undefined && isDigest(d) && Number.isFinite(size) ? { diffID: d, size } : undefined;
+    return { key, layer, createdAt: info.createdAt };
+  } catch (err) {
+    if (findError(err, NotFoundError) !== undefined) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * COPY and ADD: sources from the context (checksummed through the context
+ * hasher, so the cache key covers exactly the selected files), another stage,
+ * an image, heredocs or (ADD) URLs, copied into a writable snapshot of the
+ * parent by kiln itself, never following a symlink out of the rootfs.
+ * See https://docs.docker.com/reference/dockerfile/#copy
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { addUrl, ContextHasher, copySelection, isGitUrl, isRemoteUrl, selectSources, type Selection } from '../context/index.js';
+import type { CopyStep } from '../plan/index.js';
+import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
+import { canonicalJson } from '../../solver/index.js';
+import { sha256 } from '../../util/digest.js';
+import { NotImplementedError } from '../../util/errors.js';
+import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
+import { commitStep } from './layer-commit.js';
+import { stepOptions } from './op-run.js';
+import { mountDir, viewOf, type MountedDir } from './views.js';
+
+export class CopyOp implements Op {
+  readonly #env: BuildEnv;
+  readonly #step: CopyStep;
+
+  constructor(env: BuildEnv, step: CopyStep) {
+    this.#env = env;
+    this.#step = step;
+  }
+
+  /** Local (non-URL) sources. */
+  get #paths(): string[] {
+    return this.#step.sources.filter((s) => !isRemoteUrl(s));
+  }
+
+  async cacheMap(ctx: OpContext): Promise<CacheMap> {
+    const step = this.#step;
+    for (const s of step.sources) if (isGitUrl(s)) throw new NotImplementedError(`ADD of a git repository (${s})`);
+    let selected: string | null = null;
+    if (step.from.kind === 'context' && this.#paths.length > 0) {
+      selected = (await this.#select(await this.#env.contextHasher(), ctx.signal)).checksum;
+    }
+    const deps = step.from.kind === 'context' ? [{}] : [{}, {}];
+    return { digest: sha256(canonicalJson({ op: step.isAdd ? 'add' : 'copy', def: step.definition, selected })), deps };
+  }
+
+  async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
+    const env = this.#env;
+    const parent = snapshotOf(inputs[0]);
+    const active = `copy-${randomBytes(8).toString('hex')}`;
+    const held: MountedDir[] = [];
+    const scratch = await mkdtemp(join(env.tmpDir, 'kiln-copy-'));
+    try {
+      const target = await mountDir(env, await env.snapshotter.prepare(active, parent));
+      held.push(target);
+      await this.#copyInto(target.path, inputs[1], scratch, held, ctx);
+      for (const m of held.splice(0).reverse()) await m.release();
+      const out = await commitStep(env.snapshotter, env.content, { active, parent, key: `step-${randomBytes(8).toString('hex')}` }, stepOptions(env, ctx));
+      return [new SnapshotResult(out.key)];
+    } catch (err) {
+      for (const m of held.splice(0).reverse()) await m.release().catch(() => undefined);
+      await env.snapshotter.remove(active).catch(() => undefined);
+      throw err;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async #copyInto(rootfs: string, from: Result | undefined, scratch: string, held: MountedDir[], ctx: OpContext): Promise<void> {
+    const step = this.#step;
+    const common = {
+      rootfs,
+      dest: step.dest,
+      chown: step.chown ?? undefined,
+      chmod: step.chmod ?? undefined,
+      instruction: step.isAdd ? ('ADD' as const) : ('COPY' as const),
+      signal: ctx.signal,
+    };
+    if (step.inline.length > 0) {
+      for (const f of step.inline) await writeFile(join(scratch, f.path), f.data, { mode: f.mode });
+      const hasher = await ContextHasher.open({ root: scratch, xxhash: await this.#env.xxhash() });
+      const sel = await selectSources(hasher, { sources: step.inline.map((f) => f.path) }, ctx.signal);
+      await copySelection(hasher.tree, sel, { ...common, unpack: false });
+    }
+    if (this.#paths.length > 0) {
+      const hasher = await this.#sourceHasher(from, held);
+      const sel = await this.#select(hasher, ctx.signal);
+      await copySelection(hasher.tree, sel, { ...common, unpack: step.isAdd && step.from.kind === 'context' && step.add?.unpack !== false });
+    }
+    for (const url of step.sources.filter(isRemoteUrl)) {
+      await addUrl({ ...common, url, ...(step.add?.checksum == null ? {} : { checksum: step.add.checksum }) });
+    }
+  }
+
+  async #sourceHasher(from: Result | undefined, held: MountedDir[]): Promise<ContextHasher> {
+    if (this.#step.from.kind === 'context') return this.#env.contextHasher();
+    const view = await viewOf(this.#env, snapshotOf(from));
+    held.push(view);
+    return ContextHasher.open({ root: view.path, xxhash: await this.#env.xxhash() });
+  }
+
+  #select(hasher: ContextHasher, signal: AbortSignal): Promise<Selection> {
+    const step = this.#step;
+    return selectSources(hasher, { sources: this.#paths, parents: step.parents, exclude: step.excludes }, signal);
+  }
+}

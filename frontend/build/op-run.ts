@@ -1,0 +1,148 @@
+/**
+ * The RUN op: the step's process in a container over a writable snapshot of
+ * its parent, then the snapshot's diff becomes the step's layer.
+ * See https://docs.docker.com/reference/dockerfile/#run
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join, posix, resolve as resolvePath, relative } from 'node:path';
+import { Writable } from 'node:stream';
+import type { ContainerMount } from '../../executor/types.js';
+import type { RunMount, RunStep } from '../plan/index.js';
+import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
+import { canonicalJson } from '../../solver/index.js';
+import { InvalidArgumentError, NotImplementedError } from '../../util/errors.js';
+import { sha256 } from '../../util/digest.js';
+import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
+import { ExitError } from './errors.js';
+import { commitStep } from './layer-commit.js';
+import { viewOf, type MountedDir } from './views.js';
+
+/** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
+export type MountInputs = readonly (number | undefined)[];
+
+/** Runs one RUN step. Inputs: `[rootfs, ...stage/image sources of its mounts]`. */
+export class RunOp implements Op {
+  readonly #env: BuildEnv;
+  readonly #step: RunStep;
+  readonly #mountInputs: MountInputs;
+
+  constructor(env: BuildEnv, step: RunStep, mountInputs: MountInputs) {
+    this.#env = env;
+    this.#step = step;
+    this.#mountInputs = mountInputs;
+  }
+
+  async cacheMap(): Promise<CacheMap> {
+    const deps = [{}, ...this.#step.mounts.flatMap((_, i) => (this.#mountInputs[i] === undefined ? [] : [{}]))];
+    return { digest: sha256(canonicalJson({ op: 'run', def: this.#step.definition })), deps };
+  }
+
+  async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
+    const env = this.#env;
+    const step = this.#step;
+    const parent = snapshotOf(inputs[0]);
+    const active = `run-${randomBytes(8).toString('hex')}`;
+    const rootfs = await env.snapshotter.prepare(active, parent);
+    const held: MountedDir[] = [];
+    const scratch = await mkdtemp(join(env.tmpDir, 'kiln-run-'));
+    try {
+      const mounts = await this.#mounts(inputs, scratch, held);
+      const result = await env.executor.run(
+        {
+          id: `kiln-build-${randomBytes(6).toString('hex')}`,
+          rootfs,
+          args: step.args,
+          env: step.env,
+          cwd: step.cwd,
+          ...(step.user === '' ? {} : { user: step.user }),
+          network: step.network === 'none' || (step.network === 'default' && env.network === 'none') ? 'none' : 'host',
+          mounts,
+        },
+        { signal: ctx.signal, stdio: { stdout: logSink(ctx, 'stdout'), stderr: logSink(ctx, 'stderr') } },
+      );
+      if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode);
+      for (const m of held.splice(0)) await m.release();
+      const out = await commitStep(env.snapshotter, env.content, { active, parent, key: `step-${randomBytes(8).toString('hex')}` }, stepOptions(env, ctx));
+      return [new SnapshotResult(out.key)];
+    } catch (err) {
+      await env.snapshotter.remove(active).catch(() => undefined);
+      throw err;
+    } finally {
+      for (const m of held) await m.release().catch(() => undefined);
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async #mounts(inputs: readonly Result[], scratch: string, held: MountedDir[]): Promise<ContainerMount[]> {
+    const out: ContainerMount[] = [];
+    for (const [i, f] of this.#step.files.entries()) {
+      const host = join(scratch, `file-${i}`);
+      await writeFile(host, f.data, { mode: f.mode });
+      await chmod(host, f.mode);
+      out.push({ type: 'bind', source: host, destination: f.path, readonly: true });
+    }
+    for (const [i, m] of this.#step.mounts.entries()) {
+      out.push(await this.#mount(m, inputs[this.#mountInputs[i] ?? -1], held));
+    }
+    return out;
+  }
+
+  async #mount(m: RunMount, input: Result | undefined, held: MountedDir[]): Promise<ContainerMount> {
+    switch (m.type) {
+      case 'tmpfs':
+        return { type: 'tmpfs', destination: m.target, options: m.size === null ? [] : [`size=${m.size}`] };
+      case 'cache':
+        return { type: 'bind', source: await cacheDir(this.#env, m), destination: m.target, readonly: m.readOnly };
+      case 'bind': {
+        if (!m.readOnly) throw new NotImplementedError('RUN --mount=type=bind,rw (a writable bind whose writes are discarded)');
+        const base = m.from.kind === 'context' ? this.#env.contextDir : await this.#view(input, held);
+        return { type: 'bind', source: insideDir(base, m.source), destination: m.target, readonly: true };
+      }
+      case 'secret':
+        throw new NotImplementedError('RUN --mount=type=secret');
+      case 'ssh':
+        throw new NotImplementedError('RUN --mount=type=ssh');
+      default: {
+        const never: never = m;
+        throw new Error(`internal: unknown mount ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  async #view(input: Result | undefined, held: MountedDir[]): Promise<string> {
+    const v = await viewOf(this.#env, snapshotOf(input));
+    held.push(v);
+    return v.path;
+  }
+}
+
+/** A persistent cache-mount directory under the root, keyed by the mount's id. */
+async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>): Promise<string> {
+  const dir = join(env.root, 'cache-mounts', createHash('sha256').update(m.id).digest('hex').slice(0, 32));
+  await mkdir(dir, { recursive: true });
+  if (m.mode !== null) await chmod(dir, m.mode);
+  if (m.uid !== null || m.gid !== null) await chown(dir, m.uid ?? 0, m.gid ?? 0);
+  return dir;
+}
+
+/** `base/sub` confined to `base` (a bind source never leaves its root). */
+function insideDir(base: string, sub: string): string {
+  const p = resolvePath(base, `.${posix.resolve('/', sub)}`);
+  if (relative(base, p).startsWith('..')) throw new InvalidArgumentError(`mount source ${JSON.stringify(sub)} escapes its root`);
+  return p;
+}
+
+/** A writable that forwards container output to the vertex's log. */
+function logSink(ctx: OpContext, stream: 'stdout' | 'stderr'): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      ctx.log(stream, chunk);
+      cb();
+    },
+  });
+}
+
+export function stepOptions(env: BuildEnv, ctx: OpContext): { sourceDateEpoch?: number; signal: AbortSignal } {
+  return env.sourceDateEpoch === undefined ? { signal: ctx.signal } : { sourceDateEpoch: env.sourceDateEpoch, signal: ctx.signal };
+}
