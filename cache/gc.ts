@@ -55,8 +55,9 @@ async function collectSnapshots(snapshotter: Snapshotter, roots: ReadonlySet<str
   for (const info of all.values()) {
     // Active snapshots are in use, except the filesystems of stopped `kiln run` containers
     // (docker container prune): those a live kiln may own are young and kept.
-    const stoppedContainer = info.labels['kiln.container'] !== undefined;
-    if (roots.has(info.key) || young(info.createdAt) || (info.kind !== 'committed' && !stoppedContainer)) mark(info.key);
+    // Build steps' working snapshots left by a killed kiln are garbage too.
+    const disposable = info.labels['kiln.container'] !== undefined || /^(run|copy|workdir|view|extract)-/.test(info.key);
+    if (roots.has(info.key) || young(info.createdAt) || (info.kind !== 'committed' && !disposable)) mark(info.key);
   }
   // Children before parents: a committed snapshot with children cannot be removed.
   const depth = (key: string): number => {

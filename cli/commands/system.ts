@@ -15,7 +15,22 @@ async function roots(w: Worker): Promise<{ blobs: Set<Digest>; snapshots: Set<st
   for (const image of await w.images.list()) {
     for (const c of chainIDs((await w.images.config(image)).rootfs.diff_ids)) snapshots.add(c);
   }
-  return { blobs: await w.images.referencedBlobs(), snapshots };
+  const blobs = await w.images.referencedBlobs();
+  // The build cache: every recorded step snapshot, its parents, and their layer blobs.
+  const { JsonFileCacheStore } = await import('../../solver/index.js');
+  const records = await new JsonFileCacheStore(join(w.root, 'cache', 'steps'), async () => undefined).list();
+  const sn = await w.snapshotter();
+  for (const rec of records) {
+    for (let key: string | undefined = rec.results[0]; key !== undefined && key !== '' && !snapshots.has(key); ) {
+      const info = await sn.stat(key).catch(() => undefined);
+      if (info === undefined) break;
+      snapshots.add(key);
+      const d = info.labels['kiln.layer.diffid'];
+      if (d !== undefined) blobs.add(d as Digest);
+      key = info.parent;
+    }
+  }
+  return { blobs, snapshots };
 }
 
 export function makePruneCommand(ctx: CliContext): Command {
