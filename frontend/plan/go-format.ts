@@ -1,0 +1,68 @@
+/**
+ * Go's `fmt` renderings that BuildKit writes into history `created_by`
+ * (`%q` of a string slice, `%v` of a slice, `time.Duration`), so kiln's
+ * history text is byte-for-byte BuildKit's.
+ */
+
+const escapes: Readonly<Record<string, string>> = {
+  '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\',
+};
+
+/** Go's `unicode.IsPrint`, close enough: letters, marks, numbers, punctuation, symbols and U+0020. */
+function isPrint(ch: string): boolean {
+  return ch === ' ' || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
+}
+
+/** Go's `strconv.Quote`. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const esc = escapes[ch];
+    if (esc !== undefined) out += esc;
+    else if (isPrint(ch)) out += ch;
+    else out += escapeCodePoint(ch.codePointAt(0) ?? 0);
+  }
+  return `${out}"`;
+}
+
+function escapeCodePoint(cp: number): string {
+  if (cp < 0x80) return `\\x${cp.toString(16).padStart(2, '0')}`;
+  if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, '0')}`;
+  return `\\U${cp.toString(16).padStart(8, '0')}`;
+}
+
+/** `fmt.Sprintf("%q", []string{...})`: `["a" "b"]`. */
+export function goQuoteList(values: readonly string[]): string {
+  return `[${values.map(goQuote).join(' ')}]`;
+}
+
+/** `fmt.Sprintf("%v", []string{...})`: `[a b]`. */
+export function goList(values: readonly string[]): string {
+  return `[${values.join(' ')}]`;
+}
+
+/** `value / unit` with Go's trimmed fraction, e.g. 1500000 / 1e6 → `1.5`. */
+function fraction(value: number, unit: number): string {
+  const whole = Math.floor(value / unit);
+  const rest = value - whole * unit;
+  if (rest === 0) return String(whole);
+  const digits = String(unit).length - 1;
+  return `${whole}.${String(rest).padStart(digits, '0').replace(/0+$/, '')}`;
+}
+
+/** Go's `time.Duration.String()` for a count of nanoseconds: `0s`, `1.5ms`, `5m0s`, `1h0m30s`. */
+export function goDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  let u = Math.abs(ns);
+  if (u < 1e3) return `${sign}${u}ns`;
+  if (u < 1e6) return `${sign}${fraction(u, 1e3)}µs`;
+  if (u < 1e9) return `${sign}${fraction(u, 1e6)}ms`;
+  const h = Math.floor(u / 3.6e12);
+  u -= h * 3.6e12;
+  const m = Math.floor(u / 6e10);
+  u -= m * 6e10;
+  const hours = h > 0 ? `${h}h` : '';
+  const minutes = h > 0 || m > 0 ? `${m}m` : '';
+  return `${sign}${hours}${minutes}${fraction(u, 1e9)}s`;
+}
