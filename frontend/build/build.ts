@@ -113,5 +113,5 @@ function locate(err: unknown, ranges: ReadonlyMap<string, Range>, filename: stri
   const range = ranges.get(v.vertex.digest);
   const cause = v.cause instanceof Error ? v.cause.message : v.message;
   if (range === undefined) return err;
-  return new BuildStepError(`failed to solve: ${cause}`, filename, range, { cause: err });
+  return new BuildStepError(`${filename}:${range.start.line}:${range.start.column}: failed to solve: ${cause}`, filename, range, { cause: err });
 }

@@ -1,0 +1,176 @@
+// kiln build as a user runs it: bin/kiln on real runc and overlayfs, base image built offline.
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { e2eReady } from '../util/test-e2e.js';
+import { repoRoot } from '../util/test-paths.js';
+
+const kilnBin = join(repoRoot(), 'bin', 'kiln');
+
+if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
+  const test = suite('kiln build e2e');
+  let tmp = '';
+  let root = '';
+  const kiln = (args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string; ms: number } => {
+    const t0 = Date.now();
+    const r = spawnSync(kilnBin, ['--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+  };
+  const context = async (name: string, files: Record<string, string>): Promise<string> => {
+    const dir = join(tmp, name);
+    await mkdir(dir, { recursive: true });
+    for (const [f, body] of Object.entries(files)) {
+      await mkdir(join(dir, f, '..'), { recursive: true });
+      await writeFile(join(dir, f), body);
+    }
+    return dir;
+  };
+  const build = (dir: string, ...extra: string[]): ReturnType<typeof kiln> => kiln(['build', '--progress', 'plain', ...extra, dir]);
+  const ran = (out: string): string[] => [...out.matchAll(/^#\d+ (\[[^\]]+\] RUN .*)$/gm)].map((m) => m[1] ?? '').filter((n, i, a) => a.indexOf(n) === i);
+  const cached = (out: string): number => (out.match(/^#\d+ CACHED$/gm) ?? []).length;
+
+  test.before(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'kiln-test-build-'));
+    root = join(tmp, 'root');
+    const base = join(tmp, 'busybox');
+    await mkdir(base);
+    await copyFile('/bin/busybox', join(base, 'busybox'));
+    await writeFile(join(base, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n');
+    await writeFile(join(base, 'group'), 'root:x:0:\napp:x:1000:\n');
+    await writeFile(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCOPY passwd group /etc/\nRUN ["/bin/busybox","mkdir","-p","/tmp"]\n');
+    const r = build(base, '-t', 'bb');
+    assert.is(r.code, 0, r.stderr);
+  });
+  test.after(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  test('a multi-stage build runs, and kiln run prints its output', async () => {
+    const dir = await context('app', {
+      Dockerfile: 'FROM bb AS build\nWORKDIR /src\nCOPY msg.txt .\nRUN tr a-z A-Z < msg.txt > out.txt\n\nFROM bb\nARG WHO=world\nENV GREETING="hello $WHO"\nWORKDIR /app\nCOPY --from=build /src/out.txt .\nUSER app\nCMD ["sh", "-c", "echo $GREETING; cat out.txt; id -un"]\n',
+      'msg.txt': 'shout\n',
+    });
+    const r = build(dir, '-t', 'app:1', '--build-arg', 'WHO=kiln');
+    assert.is(r.code, 0, r.stderr);
+    const run = kiln(['run', '--rm', 'app:1']);
+    assert.is(run.stdout, 'hello kiln\nSHOUT\napp\n', run.stderr);
+  });
+
+  test('a rebuild reports every step CACHED and runs nothing', async () => {
+    const dir = await context('cached', { Dockerfile: 'FROM bb\nCOPY a.txt /a\nRUN cat /a > /b\nRUN echo done > /c\n', 'a.txt': 'a\n' });
+    assert.is(build(dir, '-t', 'cached').code, 0);
+    const again = build(dir, '-t', 'cached');
+    assert.is(again.code, 0, again.stderr);
+    assert.equal(ran(again.stderr).length, 2, 'step names are shown');
+    assert.is(cached(again.stderr), 4, again.stderr);
+    assert.not.match(again.stderr, /^#\d+ \d+\.\d+ /m, 'no step printed output');
+  });
+
+  test('a changed COPY source invalidates exactly the steps after it; other files change nothing', async () => {
+    const dir = await context('invalidate', {
+      Dockerfile: 'FROM bb\nCOPY a.txt /a\nRUN echo one > /one\nCOPY c.txt /c\nRUN cat /c > /two\n',
+      'a.txt': 'a\n',
+      'c.txt': 'c1\n',
+      'unrelated.txt': 'x\n',
+    });
+    assert.is(build(dir, '-t', 'inv').code, 0);
+    await writeFile(join(dir, 'unrelated.txt'), 'changed\n');
+    const same = build(dir, '-t', 'inv');
+    assert.is(cached(same.stderr), 5, same.stderr);
+    await writeFile(join(dir, 'c.txt'), 'c2\n');
+    const changed = build(dir, '-t', 'inv');
+    assert.is(changed.code, 0, changed.stderr);
+    assert.is(cached(changed.stderr), 3, changed.stderr);
+    assert.is(kiln(['run', '--rm', 'inv', 'cat', '/two']).stdout, 'c2\n');
+  });
+
+  test('a RUN that deletes a base-image file: absent in kiln run', async () => {
+    const dir = await context('delete', { Dockerfile: 'FROM bb\nRUN rm /bin/vi && mkdir -p /d && touch /d/x\nRUN rm -rf /d\n' });
+    assert.is(build(dir, '-t', 'deleted').code, 0);
+    const r = kiln(['run', '--rm', 'deleted', 'sh', '-c', 'ls /bin/vi /d 2>&1; echo rc=$?']);
+    assert.match(r.stdout, /No such file or directory[\s\S]*No such file or directory[\s\S]*rc=1/);
+  });
+
+  test('independent stages run concurrently', async () => {
+    const dir = await context('parallel', {
+      Dockerfile: 'FROM bb AS a\nRUN sleep 2 && echo a > /a\n\nFROM bb AS b\nRUN sleep 2 && echo b > /b\n\nFROM bb\nCOPY --from=a /a /a\nCOPY --from=b /b /b\n',
+    });
+    const r = build(dir, '-t', 'par', '--no-cache');
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.ms < 3500, `took ${r.ms} ms`);
+  });
+
+  test('a failing RUN: exit 1, the Dockerfile line and code, nothing tagged, nothing left behind', async () => {
+    const dir = await context('fail', { Dockerfile: 'FROM bb\nRUN echo before\nRUN echo oops >&2; exit 3\nRUN echo never\n' });
+    const r = build(dir, '-t', 'failed');
+    assert.is(r.code, 1);
+    assert.match(r.stderr, /error: Dockerfile:3:1: failed to solve: process "\/bin\/sh -c echo oops >&2; exit 3" did not complete successfully: exit code: 3/);
+    assert.match(r.stderr, /> 3 \| RUN echo oops >&2; exit 3/);
+    assert.match(r.stderr, /oops/);
+    assert.is(kiln(['inspect', 'failed']).code, 1);
+    assert.is(spawnSync('grep', [root, '/proc/mounts'], { encoding: 'utf8' }).stdout, '');
+    assert.is(spawnSync('runc', ['--root', join(root, 'exec', 'runc'), 'list', '-q'], { encoding: 'utf8' }).stdout.trim(), '');
+  });
+
+  test('COPY never leaves the context; a symlink in the rootfs does not lead a COPY out of it', async () => {
+    const dir = await context('escape', { Dockerfile: 'FROM bb\nCOPY ../secret.txt /got\n', 'inside.txt': 'in\n' });
+    await writeFile(join(tmp, 'secret.txt'), 'host secret\n');
+    const r = build(dir, '-t', 'escape');
+    // BuildKit confines ../ to the context root: the file is simply not there.
+    assert.is(r.code, 1);
+    assert.match(r.stderr, /secret\.txt.*not found/);
+    const dir2 = await context('escape2', { Dockerfile: 'FROM bb\nRUN ln -s /tmp/../../../.. /evil\nCOPY inside.txt /evil/kiln-escape-test.txt\n', 'inside.txt': 'in\n' });
+    const r2 = build(dir2, '-t', 'escape2');
+    assert.is(r2.code, 0, r2.stderr);
+    assert.not.ok(await readFile('/kiln-escape-test.txt').then(() => true).catch(() => false), 'the host root was written');
+    assert.is(kiln(['run', '--rm', 'escape2', 'cat', '/kiln-escape-test.txt']).stdout, 'in\n');
+  });
+
+  test('.dockerignore, --target, --iidfile, --dry-run and outputs', async () => {
+    const dir = await context('misc', {
+      Dockerfile: 'FROM bb AS one\nCOPY . /ctx\nRUN ls -A /ctx > /listing\n\nFROM bb AS unused\nRUN exit 1\n',
+      '.dockerignore': 'secret*\n!secret-ok\n',
+      'keep.txt': 'k\n',
+      'secret-a': 'no\n',
+      'secret-ok': 'yes\n',
+    });
+    await symlink('keep.txt', join(dir, 'link'));
+    const r = build(dir, '-t', 'misc', '--target', 'one', '--iidfile', join(tmp, 'iid'));
+    assert.is(r.code, 0, r.stderr);
+    assert.not.match(r.stderr, /RUN exit 1/, 'the unused stage is not built');
+    assert.match(await readFile(join(tmp, 'iid'), 'utf8'), /^sha256:[a-f0-9]{64}$/);
+    const listing = kiln(['run', '--rm', 'misc', 'cat', '/listing']).stdout.split('\n').filter(Boolean).sort();
+    assert.equal(listing, ['.dockerignore', 'Dockerfile', 'keep.txt', 'link', 'secret-ok']);
+    const dry = kiln(['build', '--dry-run', '--target', 'one', dir]);
+    assert.is(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /RUN ls -A \/ctx > \/listing/);
+    const bad = kiln(['build', '--target', 'nope', dir]);
+    assert.is(bad.code, 1);
+    assert.match(bad.stderr, /nope/);
+    const out = build(dir, '--target', 'one', '--output', `type=local,dest=${join(tmp, 'local-out')}`, '--output', `type=oci,dest=${join(tmp, 'out.oci.tar')}`);
+    assert.is(out.code, 0, out.stderr);
+    assert.is(await readFile(join(tmp, 'local-out', 'ctx', 'keep.txt'), 'utf8'), 'k\n');
+    const ls = spawnSync('tar', ['-tf', join(tmp, 'out.oci.tar')], { encoding: 'utf8' }).stdout;
+    assert.match(ls, /index\.json/);
+  });
+
+  test('SOURCE_DATE_EPOCH: two clean builds on two roots give the same image', async () => {
+    const dir = await context('repro', { Dockerfile: 'FROM bb\nCOPY f /f\nRUN echo built > /built\n', f: 'f\n' });
+    const ids: string[] = [];
+    for (const r of ['repro-a', 'repro-b']) {
+      const other = join(tmp, r);
+      const base = spawnSync(kilnBin, ['--root', root, 'save', 'bb', '-o', join(tmp, 'bb.tar')]);
+      assert.is(base.status, 0);
+      assert.is(spawnSync(kilnBin, ['--root', other, 'load', '-i', join(tmp, 'bb.tar')]).status, 0);
+      const b = spawnSync(kilnBin, ['--root', other, 'build', '-q', dir], { encoding: 'utf8', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
+      assert.is(b.status, 0, b.stderr);
+      ids.push(b.stdout.trim());
+    }
+    assert.is(ids[0], ids[1]);
+  });
+
+  test.run();
+}
