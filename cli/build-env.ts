@@ -26,7 +26,7 @@ export async function buildEnv(
     content: w.content,
     images: w.images,
     snapshotter: await w.snapshotter(),
-    executor: await w.executor(opts.runtime),
+    executor: () => w.executor(opts.runtime),
     mounter: { mountAll, unmount: (t) => unmount(t) },
     contextDir: opts.contextDir,
     tmpDir,

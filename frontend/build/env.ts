@@ -17,7 +17,8 @@ export interface BuildEnv {
   readonly content: ContentStore;
   readonly images: ImageStore;
   readonly snapshotter: Snapshotter;
-  readonly executor: Executor;
+  /** The container executor, created (and swept) on first use: a cached build needs none. */
+  executor(): Promise<Executor>;
   readonly mounter: Mounter;
   /** The build context directory (absolute). */
   readonly contextDir: string;

@@ -48,7 +48,7 @@ export class RunOp implements Op {
     const scratch = await mkdtemp(join(env.tmpDir, 'kiln-run-'));
     try {
       const mounts = await this.#mounts(inputs, scratch, held);
-      const result = await env.executor.run(
+      const result = await (await env.executor()).run(
         {
           id: `kiln-build-${randomBytes(6).toString('hex')}`,
           rootfs,
