@@ -40,7 +40,7 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
     await copyFile('/bin/busybox', join(base, 'busybox'));
     await writeFile(join(base, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n');
     await writeFile(join(base, 'group'), 'root:x:0:\napp:x:1000:\n');
-    await writeFile(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCOPY passwd group /etc/\nRUN ["/bin/busybox","mkdir","-p","/tmp"]\n');
+    await writeFile(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCOPY passwd group /etc/\nRUN ["/bin/busybox","mkdir","-p","-m","1777","/tmp"]\n');
     const r = build(base, '-t', 'bb');
     assert.is(r.code, 0, r.stderr);
   });
@@ -170,6 +170,73 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
       ids.push(b.stdout.trim());
     }
     assert.is(ids[0], ids[1]);
+  });
+
+  test('heredocs, ADD of a local tar, USER for RUN, --label, ONBUILD triggers, unused build-arg warning', async () => {
+    const tarDir = join(tmp, 'tarsrc');
+    await mkdir(join(tarDir, 'pkg'), { recursive: true });
+    await writeFile(join(tarDir, 'pkg', 'inside.txt'), 'from the tar\n');
+    const dir = await context('features', {
+      Dockerfile: [
+        'FROM bb',
+        'RUN <<EOF',
+        'echo "script ran" > /script.txt',
+        'EOF',
+        'COPY <<EOF /etc/motd',
+        'hello $HOME',
+        'EOF',
+        'ADD pkg.tar.gz /opt/',
+        'USER app',
+        'RUN id -u > /tmp/uid',
+        'ONBUILD RUN echo triggered > /tmp/onbuild',
+        '',
+      ].join('\n'),
+    });
+    spawnSync('tar', ['-czf', join(dir, 'pkg.tar.gz'), '-C', tarDir, 'pkg']);
+    const r = build(dir, '-t', 'feat', '--label', 'org.example.team=kiln', '--build-arg', 'UNUSED=1');
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stderr, /UNUSED/);
+    const out = kiln(['run', '--rm', 'feat', 'sh', '-c', 'cat /script.txt /etc/motd /opt/pkg/inside.txt /tmp/uid']);
+    assert.is(out.stdout, 'script ran\nhello \nfrom the tar\n1000\n', 'an unquoted heredoc is expanded at build time, where HOME is unset');
+    const inspect = JSON.parse(kiln(['inspect', 'feat']).stdout) as [{ Config: { Labels?: Record<string, string>; OnBuild?: string[]; User?: string } }];
+    assert.is(inspect[0].Config.Labels?.['org.example.team'], 'kiln');
+    assert.equal(inspect[0].Config.OnBuild, ['RUN echo triggered > /tmp/onbuild']);
+    const child = await context('child', { Dockerfile: 'FROM feat\nUSER root\n' });
+    assert.is(build(child, '-t', 'child').code, 0);
+    assert.is(kiln(['run', '--rm', 'child', 'cat', '/tmp/onbuild']).stdout, 'triggered\n');
+  });
+
+  test('json progress is one event per line', async () => {
+    const dir = await context('json', { Dockerfile: 'FROM bb\nRUN echo hi\n' });
+    const r = kiln(['build', '--progress', 'json', '--no-cache', dir]);
+    assert.is(r.code, 0, r.stderr);
+    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.ok(events.some((e) => e.type === 'vertex.log'));
+    assert.ok(events.some((e) => e.type === 'build.result'));
+  });
+
+  test('Ctrl-C stops the build: containers killed, nothing mounted, nothing tagged', async () => {
+    const dir = await context('interrupt', { Dockerfile: 'FROM bb\nRUN sleep 30\n' });
+    const { spawn } = await import('node:child_process');
+    const child = spawn(kilnBin, ['--root', root, 'build', '--progress', 'plain', '-t', 'interrupted', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (/RUN sleep 30/.test(err)) {
+          clearInterval(t);
+          setTimeout(resolve, 500);
+        }
+      }, 50);
+    });
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.not.equal(code, 0);
+    assert.ok(Date.now() - t0 < 15_000, 'stopped promptly');
+    assert.is(kiln(['inspect', 'interrupted']).code, 1);
+    assert.is(spawnSync('grep', [root, '/proc/mounts'], { encoding: 'utf8' }).stdout, '');
+    assert.is(spawnSync('runc', ['--root', join(root, 'exec', 'runc'), 'list', '-q'], { encoding: 'utf8' }).stdout.trim(), '');
   });
 
   test.run();

@@ -12,6 +12,9 @@ declare -A want=(
   [skopeo]=skopeo
   [umoci]=umoci
   [docker-registry]=docker-registry
+  [bzip2]=bzip2
+  [xz]=xz-utils
+  [tar]=tar
 )
 missing=()
 for cmd in "${!want[@]}"; do

@@ -1,0 +1,166 @@
+// COPY into a rootfs: destination rules, --chown/--chmod, preserved
+// metadata, symlinks and hardlinks, and symlinks in the target rootfs that
+// must never redirect a write to the host. Needs root (chown).
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, link, lstat, mkdir, readFile, readlink, stat, symlink, utimes } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { InvalidArgumentError, NotFoundError } from '../../util/errors.js';
+import { rejects } from '../../util/test-assert.js';
+import { copySelection, type CopyOptions } from './copy.js';
+import { ContextHasher } from './hash.js';
+import { parseChmod } from './owner.js';
+import { selectSources, type SelectRequest } from './select.js';
+import { settle, tempDir, writeTree, xxh } from './test-support.js';
+
+let ctx = '';
+let rootfs = '';
+let cleanups: (() => Promise<void>)[] = [];
+
+const test = suite('copySelection');
+test.before.each(async () => {
+  const a = await tempDir();
+  const b = await tempDir();
+  ctx = a.dir;
+  rootfs = b.dir;
+  cleanups = [a.cleanup, b.cleanup];
+  await writeTree(ctx, { 'a.txt': 'alpha', 'b.txt': 'bravo', 'tool.sh': '#!/bin/sh\n', 'dir/x.txt': 'x', 'dir/sub/y.txt': 'y' });
+  await chmod(join(ctx, 'tool.sh'), 0o754);
+  await utimes(join(ctx, 'tool.sh'), 1_500_000_000, 1_500_000_000);
+  await symlink('x.txt', join(ctx, 'dir/link'));
+  await writeTree(rootfs, {
+    'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001:app:/home/app:/bin/sh\n',
+    'etc/group': 'root:x:0:\napp:x:1001:\nstaff:x:50:app\n',
+  });
+  await settle(ctx);
+});
+test.after.each(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function copy(req: SelectRequest, options: Omit<CopyOptions, 'rootfs'>, source = ctx, resetOwner = true) {
+  const hasher = await ContextHasher.open({ root: source, xxhash: await xxh(), resetOwner });
+  const sel = await selectSources(hasher, req);
+  return copySelection(hasher.tree, sel, { rootfs, ...options });
+}
+
+const at = (p: string): string => join(rootfs, p);
+const owner = async (p: string): Promise<string> => {
+  const st = await lstat(at(p));
+  return `${st.uid}:${st.gid}`;
+};
+const mode = async (p: string): Promise<number> => (await lstat(at(p))).mode & 0o7777;
+
+test('a trailing slash means a directory; without one a single file takes the destination name', async () => {
+  await copy({ sources: ['a.txt'] }, { dest: '/app/' });
+  await copy({ sources: ['a.txt'] }, { dest: '/renamed' });
+  await copy({ sources: ['b.txt'] }, { dest: 'rel/', workdir: '/work' });
+  assert.is(await readFile(at('app/a.txt'), 'utf8'), 'alpha');
+  assert.is(await readFile(at('renamed'), 'utf8'), 'alpha');
+  assert.is(await readFile(at('work/rel/b.txt'), 'utf8'), 'bravo');
+  await copy({ sources: ['b.txt'] }, { dest: '/app' });
+  assert.is(await readFile(at('app/b.txt'), 'utf8'), 'bravo', 'an existing directory receives the file');
+});
+
+test('a directory source merges its contents; created parents are 0755 root-owned', async () => {
+  await copy({ sources: ['dir'] }, { dest: '/deep/path/out' });
+  assert.is(await readFile(at('deep/path/out/sub/y.txt'), 'utf8'), 'y');
+  assert.is(await readlink(at('deep/path/out/link')), 'x.txt', 'symlinks are copied as symlinks');
+  assert.is(await mode('deep/path'), 0o755);
+  assert.is(await owner('deep/path'), '0:0');
+  assert.not.ok(existsSync(at('deep/path/out/dir')), 'contents, not the directory itself');
+});
+
+test('several sources need a directory destination', async () => {
+  const err = await rejects(copy({ sources: ['a.txt', 'b.txt'] }, { dest: '/one' }), /When using COPY with more than one source file, the destination must be a directory and end with a \//);
+  assert.ok(err instanceof InvalidArgumentError);
+  await rejects(copy({ sources: ['*.txt'] }, { dest: '/one', instruction: 'ADD' }), /When using ADD with more than one source/);
+  await mkdir(at('existing'));
+  await copy({ sources: ['a.txt', 'b.txt'] }, { dest: '/existing' });
+  assert.ok(existsSync(at('existing/b.txt')));
+});
+
+test('--chown names resolve in the target rootfs; created directories get the owner too', async () => {
+  await copy({ sources: ['a.txt'] }, { dest: '/home/app/', chown: 'app' });
+  assert.is(await owner('home/app/a.txt'), '1000:1001', 'a user alone takes its primary group');
+  assert.is(await owner('home/app'), '1000:1001');
+  assert.is(await owner('home'), '1000:1001');
+  await copy({ sources: ['b.txt'] }, { dest: '/x/', chown: 'app:staff' });
+  assert.is(await owner('x/b.txt'), '1000:50');
+  await copy({ sources: ['dir'] }, { dest: '/n/', chown: '1234' });
+  assert.is(await owner('n/sub/y.txt'), '1234:1234', 'a numeric uid alone is also the gid');
+  assert.is(await owner('n/link'), '1234:1234');
+  await rejects(copy({ sources: ['a.txt'] }, { dest: '/y/', chown: 'ghost' }), (e) => e instanceof NotFoundError && /unable to find user ghost/.test(e.message));
+});
+
+test('without --chown the context is 0:0 and a stage keeps its owners; modes and mtimes are kept', async () => {
+  await chown(join(ctx, 'dir/x.txt'), 777, 888);
+  await copy({ sources: ['dir/x.txt', 'tool.sh'] }, { dest: '/c/' });
+  assert.is(await owner('c/x.txt'), '0:0');
+  assert.is(await mode('c/tool.sh'), 0o754);
+  assert.is((await stat(at('c/tool.sh'))).mtimeMs, 1_500_000_000_000);
+  await copy({ sources: ['dir/x.txt'] }, { dest: '/s/' }, ctx, false);
+  assert.is(await owner('s/x.txt'), '777:888');
+});
+
+test('--chmod: octal for files and directories, symbolic relative to each source', async () => {
+  await copy({ sources: ['dir'] }, { dest: '/m/', chmod: '0640' });
+  assert.is(await mode('m/x.txt'), 0o640);
+  assert.is(await mode('m/sub'), 0o640);
+  await copy({ sources: ['tool.sh', 'a.txt'] }, { dest: '/s/', chmod: 'u+x,g-r,o=' });
+  assert.is(await mode('s/tool.sh'), 0o710, '0754 with u+x, g-r and o= cleared');
+  assert.is(await mode('s/a.txt'), 0o700);
+  assert.is(parseChmod('a=rX')(0o600, true), 0o555);
+  assert.is(parseChmod('a=rX')(0o600, false), 0o444);
+  assert.throws(() => parseChmod('u+q'), /invalid --chmod/);
+});
+
+test('hardlinks within the copied set stay hardlinks', async () => {
+  await link(join(ctx, 'dir/x.txt'), join(ctx, 'dir/sub/hard'));
+  await copy({ sources: ['dir'] }, { dest: '/h/' });
+  const [x, hard] = await Promise.all([stat(at('h/x.txt')), stat(at('h/sub/hard'))]);
+  assert.is(x.ino, hard.ino);
+  assert.is(x.nlink, 2);
+});
+
+test('a symlink "dest -> /etc" in the rootfs lands in the rootfs\'s /etc, the host\'s is untouched', async () => {
+  const canary = `kiln-test-canary-${randomBytes(6).toString('hex')}`;
+  await writeTree(ctx, { [canary]: 'should stay in the rootfs' });
+  await symlink('/etc', at('dest'));
+  await symlink('../../../../../../../../etc', at('rel'));
+  await copy({ sources: [canary] }, { dest: '/dest/' });
+  await copy({ sources: [canary] }, { dest: `/rel/${canary}.2` });
+  await copy({ sources: [canary] }, { dest: `/dest/../../../etc/${canary}.3` });
+  assert.not.ok(existsSync(join('/etc', canary)), 'host /etc untouched');
+  assert.not.ok(existsSync(join('/etc', `${canary}.2`)));
+  assert.not.ok(existsSync(join('/etc', `${canary}.3`)));
+  assert.is(await readFile(at(`etc/${canary}`), 'utf8'), 'should stay in the rootfs');
+  assert.ok(existsSync(at(`etc/${canary}.2`)));
+  assert.ok(existsSync(at(`etc/${canary}.3`)));
+});
+
+test('a symlink inside the destination tree is never written through', async () => {
+  const canary = `kiln-test-canary-${randomBytes(6).toString('hex')}`;
+  await writeTree(ctx, { [`tree/sub/${canary}`]: 'x', 'tree/file': 'new' });
+  await mkdir(at('app'), { recursive: true });
+  await symlink('/etc', at('app/sub'));
+  await symlink('/etc/hostname', at('app/file'));
+  await rejects(copy({ sources: ['tree'] }, { dest: '/app/' }), /^cannot copy to non-directory: \/app\/sub$/);
+  assert.not.ok(existsSync(join('/etc', canary)));
+  assert.is((await lstat(at('app/sub'))).isSymbolicLink(), true);
+  assert.is(await readFile(at('app/file'), 'utf8'), 'new', 'a symlink in a file\'s place is replaced, not followed');
+});
+
+test('--parents keeps source paths; --exclude leaves matches out', async () => {
+  await copy({ sources: ['dir/sub/y.txt', 'dir/x.txt'], parents: true }, { dest: '/p/' });
+  assert.ok(existsSync(at('p/dir/sub/y.txt')));
+  assert.ok(existsSync(at('p/dir/x.txt')));
+  await copy({ sources: ['dir'], exclude: ['sub', '*.txt'] }, { dest: '/e/' });
+  assert.not.ok(existsSync(at('e/sub')));
+  assert.not.ok(existsSync(at('e/x.txt')));
+  assert.ok((await lstat(at('e/link'))).isSymbolicLink(), 'the symlink is kept even though its target was excluded');
+});
+
+test.run();
