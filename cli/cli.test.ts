@@ -49,9 +49,9 @@ cli('a bad --format value is a usage error', () => {
 });
 
 cli('commands not built yet say so and exit 1', () => {
-  const r = run(['build', '-t', 'x', '.']);
+  const r = run(['push', 'x']);
   assert.is(r.code, 1);
-  assert.is(r.stderr, 'error: kiln build: not implemented\n');
+  assert.is(r.stderr, 'error: kiln push: not implemented\n');
 });
 
 cli('parse --format tree reproduces every BuildKit result', () => {
