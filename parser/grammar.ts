@@ -4,6 +4,13 @@
  * load (performSelfAnalysis) and reused by assigning `.input`.
  */
 import { CstParser, type CstNode, type IToken } from 'chevrotain';
+
+/**
+ * Grammar validations cost start-up time on every kiln run; they only catch
+ * mistakes in the grammar itself, so they run in the tests
+ * (KILN_VALIDATE_GRAMMAR=1, see grammar.test.ts) and are skipped otherwise.
+ */
+export const validateGrammar = process.env.KILN_VALIDATE_GRAMMAR === '1';
 import {
   Blank,
   Colon,
@@ -28,7 +35,7 @@ import {
 /** `instruction := Keyword Blank? (Flag Blank?)* (FlagEnd Blank?)? Rest?` */
 export class InstructionParser extends CstParser {
   constructor() {
-    super(instructionTokens, { recoveryEnabled: false, maxLookahead: 1 });
+    super(instructionTokens, { recoveryEnabled: false, maxLookahead: 1, skipValidations: !validateGrammar });
     this.performSelfAnalysis();
   }
 
@@ -50,7 +57,7 @@ export class InstructionParser extends CstParser {
 /** A JSON value; only arrays of strings are meaningful to Dockerfiles. */
 export class JsonParser extends CstParser {
   constructor() {
-    super(jsonTokens, { recoveryEnabled: false, maxLookahead: 1 });
+    super(jsonTokens, { recoveryEnabled: false, maxLookahead: 1, skipValidations: !validateGrammar });
     this.performSelfAnalysis();
   }
 

@@ -106,7 +106,7 @@ export const instructionLexer = new Lexer(
   },
   // Complement sets and custom patterns cannot use first-char optimizations;
   // instruction lines are short, so that costs little.
-  { positionTracking: 'onlyOffset' },
+  { positionTracking: 'onlyOffset', skipValidations: process.env.KILN_VALIDATE_GRAMMAR !== '1' },
 );
 
 // JSON (https://www.rfc-editor.org/rfc/rfc8259), as strict as Go's encoding/json.
@@ -143,4 +143,4 @@ export const jsonTokens: TokenType[] = [
 ];
 
 /** The JSON lexer; built once. */
-export const jsonLexer = new Lexer(jsonTokens, { positionTracking: 'onlyOffset', ensureOptimizations: true });
+export const jsonLexer = new Lexer(jsonTokens, { positionTracking: 'onlyOffset', ensureOptimizations: true, skipValidations: process.env.KILN_VALIDATE_GRAMMAR !== '1' });
