@@ -5,6 +5,7 @@
  * again. Snapshot keys are derived from cache keys, so a later kiln process
  * finds them again.
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,8 +78,12 @@ export async function writeLayer(
 }
 
 let empty: Promise<string> | undefined;
+/** An empty directory (the lower tree of a first layer), removed when the process exits. */
 function emptyDir(): Promise<string> {
-  empty ??= mkdtemp(join(tmpdir(), 'kiln-empty-'));
+  empty ??= mkdtemp(join(tmpdir(), 'kiln-empty-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  });
   return empty;
 }
 

@@ -56,6 +56,8 @@ export class IndexFile {
     await withLock(`${this.path}.lock`, async () => {
       const idx = await this.read();
       const next: Index = { ...idx, schemaVersion: 2, mediaType: MediaType.index, manifests: change([...idx.manifests]) };
+      // Unchanged (e.g. a cached rebuild re-tagging the same image): nothing to write.
+      if (JSON.stringify(next) === JSON.stringify({ ...idx, schemaVersion: 2, mediaType: MediaType.index })) return;
       await writeFileAtomic(this.path, `${JSON.stringify(next)}\n`);
     });
   }

@@ -13,7 +13,7 @@ export function jsonBlob(value: unknown): string {
  */
 export async function writeImage(content: ContentStore, config: ImageConfig, layers: readonly Descriptor[]): Promise<Descriptor> {
   const configText = jsonBlob(config);
-  const cfg = await content.writeBuffer(configText, { digest: sha256(configText) });
+  const cfg = await putBlob(content, configText);
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MediaType.manifest,
@@ -21,8 +21,15 @@ export async function writeImage(content: ContentStore, config: ImageConfig, lay
     layers,
   };
   const text = jsonBlob(manifest);
-  const m = await content.writeBuffer(text, { digest: sha256(text) });
+  const m = await putBlob(content, text);
   return { mediaType: MediaType.manifest, digest: m.digest, size: m.size };
+}
+
+/** Stores a small blob unless it is there already (a cached rebuild writes nothing). */
+async function putBlob(content: ContentStore, text: string): Promise<{ digest: Digest; size: number }> {
+  const digest = sha256(text);
+  if (await content.has(digest)) return { digest, size: Buffer.byteLength(text) };
+  return content.writeBuffer(text, { digest });
 }
 
 /**
