@@ -4,7 +4,8 @@
  * Dockerfile lines.
  */
 import { join } from 'node:path';
-import { parse, parseStages, type Range } from '../../parser/index.js';
+import type { Range } from '../../parser/runtime.js';
+import { parseCached } from './parse-cache.js';
 import { planBuild, type BuildPlan } from '../plan/index.js';
 import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Result } from '../../solver/index.js';
 import { hostPlatform, writeImage, type Descriptor } from '../../store/index.js';
@@ -47,8 +48,7 @@ export class BuildStepError extends KilnError {
 
 /** Plans `req` (parse, stages, ARGs, base images) without running anything. */
 export async function plan(env: BuildEnv, req: BuildRequest): Promise<BuildPlan> {
-  const df = parse(req.dockerfile.text, { filename: req.dockerfile.filename });
-  const stages = parseStages(df);
+  const { df, stages } = await parseCached(env.root, req.dockerfile);
   return planBuild({
     df,
     stages,

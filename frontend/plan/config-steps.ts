@@ -4,7 +4,7 @@
  * `convert.go`). All are empty-layer history entries; ONBUILD records none.
  * See https://docs.docker.com/reference/dockerfile/
  */
-import { DockerfileSyntaxError, parsePortSpec, type InstructionCommand } from '../../parser/index.js';
+import { DockerfileSyntaxError, parsePortSpec, type InstructionCommand } from '../../parser/runtime.js';
 import type { StagePlanner } from './context.js';
 import { located } from './expand.js';
 import { goDuration, goList, goQuoteList } from './go-format.js';

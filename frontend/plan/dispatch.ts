@@ -2,7 +2,7 @@
  * Plans one stage: its starting state from the base, then each command in
  * order (ONBUILD triggers first), BuildKit's `dispatchStages` and `dispatch`.
  */
-import { DockerfileSyntaxError } from '../../parser/index.js';
+import { DockerfileSyntaxError } from '../../parser/runtime.js';
 import { planArg, planWorkdir } from './arg-workdir.js';
 import {
   planCmd, planEntrypoint, planEnv, planExpose, planHealthcheck, planLabel, planMaintainer, planOnbuild,

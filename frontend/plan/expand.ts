@@ -3,7 +3,7 @@
  * uses for each purpose, and errors located at the instruction.
  * See https://docs.docker.com/reference/dockerfile/#environment-replacement
  */
-import { DockerfileSyntaxError, ShellExpansionError, ShellLex, type Range } from '../../parser/index.js';
+import { DockerfileSyntaxError, ShellExpansionError, ShellLex, type Range } from '../../parser/runtime.js';
 
 /** Variables visible to an expansion, in definition order. */
 export type Vars = ReadonlyMap<string, string>;

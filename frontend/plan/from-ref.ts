@@ -2,7 +2,7 @@
  * `COPY --from` and `RUN --mount from=` targets as the plan states them: an
  * earlier stage by index, or a resolved image reference.
  */
-import { DockerfileSyntaxError } from '../../parser/index.js';
+import { DockerfileSyntaxError } from '../../parser/runtime.js';
 import type { StagePlanner } from './context.js';
 import type { FromTarget, NodeCommand } from './graph.js';
 import type { SourceRef } from './types.js';

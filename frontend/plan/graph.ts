@@ -4,7 +4,7 @@
  * (`COPY --from`, `RUN --mount from=`), and which stages a target needs.
  * Follows BuildKit's `buildDispatchStates` and `buildStageDependencyGraph`.
  */
-import { DockerfileSyntaxError, type InstructionCommand, type Range, type Stage } from '../../parser/index.js';
+import { DockerfileSyntaxError, type InstructionCommand, type Range, type Stage } from '../../parser/runtime.js';
 import type { Platform } from '../../store/index.js';
 import { located, type Expander, type Vars } from './expand.js';
 import { mountFromOf } from './mount-spec.js';

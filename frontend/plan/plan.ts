@@ -3,7 +3,7 @@
  * target needs out, each with its steps and final image config. Pure apart
  * from the injected image resolver. Follows BuildKit's `toDispatchState`.
  */
-import { DockerfileSyntaxError } from '../../parser/index.js';
+import { DockerfileSyntaxError } from '../../parser/runtime.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { consumedBuildArgs, globalScope, proxyEnv, resolveBuildArgs, unusedBuildArgsMessage } from './args.js';
 import type { PlanScope } from './context.js';

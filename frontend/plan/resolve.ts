@@ -5,7 +5,8 @@
  * `COPY --from`/`--mount from=` are resolved. Follows BuildKit's `resolveStages`.
  * See https://docs.docker.com/reference/dockerfile/#onbuild
  */
-import { DockerfileSyntaxError, parse, parseInstruction, type Range, type Stage } from '../../parser/index.js';
+import { DockerfileSyntaxError, parseInstruction, type Range, type Stage } from '../../parser/runtime.js';
+import type { Dockerfile } from '../../parser/types.js';
 import type { Platform } from '../../store/index.js';
 import { locate, type Expander } from './expand.js';
 import { nodeCommand, reachable, sourcesOf, stageDeps, type NodeCommand, type StageCommand, type StageNode } from './graph.js';
@@ -53,10 +54,20 @@ async function resolveStages(input: ResolveInput): Promise<Set<number>> {
       if (node.base.kind === 'image' && node.resolved === null) {
         node.resolved = await resolveAt(input, node.baseName, node.platform, node.stage.from.range);
       }
+      if (!node.onbuildInit && triggerTexts(input.nodes, node).length > 0) await loadParser();
       if (!node.onbuildInit && addTriggers(input, node)) grew = true;
     }
     if (!grew) return needed;
   }
+}
+
+/**
+ * The syntax parser (chevrotain) is loaded only when a base has ONBUILD
+ * triggers to parse: a build's own Dockerfile may come from the parse cache.
+ */
+let parseText: ((text: string, options: { filename: string }) => Dockerfile) | undefined;
+async function loadParser(): Promise<void> {
+  parseText ??= (await import('../../parser/parse.js')).parse;
 }
 
 function sorted(set: ReadonlySet<number>): number[] {
@@ -98,7 +109,8 @@ function triggerTexts(nodes: readonly StageNode[], node: StageNode): string[] {
 /** Parses one trigger as an instruction; it and its errors are placed at the FROM. */
 function triggerCommand(input: ResolveInput, text: string, at: Range): NodeCommand {
   try {
-    const df = parse(text, { filename: input.filename });
+    if (parseText === undefined) throw new Error('internal: the parser was not loaded before an ONBUILD trigger');
+    const df = parseText(text, { filename: input.filename });
     const inst = df.instructions[0];
     if (inst === undefined || df.instructions.length !== 1) throw new Error('onbuild trigger should be a single expression');
     const command = parseInstruction(inst, input.filename);

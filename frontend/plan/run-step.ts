@@ -4,7 +4,7 @@
  * See https://docs.docker.com/reference/dockerfile/#run and
  * https://docs.docker.com/reference/dockerfile/#here-documents
  */
-import { chompHeredocContent, DockerfileSyntaxError, parseMount, type InstructionCommand } from '../../parser/index.js';
+import { chompHeredocContent, DockerfileSyntaxError, parseMount, type InstructionCommand } from '../../parser/runtime.js';
 import { withShell } from './config-steps.js';
 import type { StagePlanner } from './context.js';
 import { located } from './expand.js';

@@ -3,7 +3,7 @@
  * See https://docs.docker.com/reference/dockerfile/#copy and
  * https://docs.docker.com/reference/dockerfile/#add
  */
-import { chompHeredocContent } from '../index.js';
+import { chompHeredocContent } from '../heredoc.js';
 import type { Heredoc, Word } from '../types.js';
 import { fail, internal, keywordOf, type Ctx } from './ctx.js';
 import { parseFlags, valueOf } from './flags.js';

@@ -1,0 +1,37 @@
+/**
+ * Parse results remembered by the Dockerfile's content: a rebuild of an
+ * unchanged Dockerfile neither loads the syntax parser (chevrotain) nor
+ * builds its grammar. Entries are plain JSON under `<root>/cache/parse/`,
+ * keyed by sha256 of kiln's version, the file name and the text.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Dockerfile, Stages } from '../../parser/runtime.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { sha256 } from '../../util/digest.js';
+
+/** Bump when the AST or stage shapes change, so old entries are ignored. */
+const FORMAT = 'kiln-parse-v1';
+
+/** A parsed Dockerfile with its stages. */
+export interface Parsed {
+  readonly df: Dockerfile;
+  readonly stages: Stages;
+}
+
+/** The parse of `text`, from the cache when possible; syntax errors are never cached. */
+export async function parseCached(root: string, dockerfile: { filename: string; text: string }): Promise<Parsed> {
+  const key = sha256(`${FORMAT}\0${dockerfile.filename}\0${dockerfile.text}`).slice(7);
+  const dir = join(root, 'cache', 'parse');
+  const path = join(dir, `${key}.json`);
+  const hit = await readFile(path, 'utf8')
+    .then((t) => JSON.parse(t) as Parsed)
+    .catch(() => undefined);
+  if (hit !== undefined && hit.df?.kind === 'dockerfile' && Array.isArray(hit.stages?.stages)) return hit;
+  const { parse, parseStages } = await import('../../parser/index.js');
+  const df = parse(dockerfile.text, { filename: dockerfile.filename });
+  const parsed: Parsed = { df, stages: parseStages(df) };
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(path, JSON.stringify(parsed)).catch(() => undefined);
+  return parsed;
+}
