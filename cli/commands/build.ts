@@ -10,6 +10,7 @@ import { parseBuildArg, parseLabel, parseOutput, parsePlatform, type BuildOutput
 import { rootOf, workerFor } from './image-cmds.js';
 import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
+import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../cache/export/index.js';
 
 interface BuildFlags {
   file?: string;
@@ -26,6 +27,8 @@ interface BuildFlags {
   iidfile?: string;
   platform?: string;
   dryRun?: boolean;
+  cacheFrom: CacheFromSpec[];
+  cacheTo: CacheToSpec[];
 }
 
 export function makeBuildCommand(ctx: CliContext): Command {
@@ -46,6 +49,8 @@ export function makeBuildCommand(ctx: CliContext): Command {
     .option('--iidfile <file>', 'write the image id to this file')
     .option('--platform <os/arch>', 'target platform (only the host platform is supported)')
     .option('--dry-run', 'print the build graph without running it')
+    .option('--cache-from <spec>', 'import build cache: type=local,src=DIR or type=registry,ref=REF (repeatable)', (v: string, p: CacheFromSpec[]) => [...p, parseCacheFrom(v)], [])
+    .option('--cache-to <spec>', 'export build cache: type=local,dest=DIR or type=registry,ref=REF, with mode=min|max (repeatable)', (v: string, p: CacheToSpec[]) => [...p, parseCacheTo(v)], [])
     .action(async (contextArg: string, flags: BuildFlags, cmd: Command) => {
       ctx.setExitCode(await runBuild(ctx, contextArg, flags, cmd));
     });
@@ -75,7 +80,7 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     network: flags.network === 'none' ? 'none' : 'host',
     sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
   });
-  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env };
+  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo };
   const fb = await import('../../frontend/build/index.js');
   if (flags.dryRun === true) {
     const p = await fb.plan(env, request);

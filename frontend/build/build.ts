@@ -9,6 +9,7 @@ import { parseCached } from './parse-cache.js';
 import { planBuild, type BuildPlan } from '../plan/index.js';
 import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Result } from '../../solver/index.js';
 import { hostPlatform, writeImage, type Descriptor } from '../../store/index.js';
+import { CacheUsage, checkCacheTo, exportCache, importCache, type CacheFromSpec, type CacheToSpec } from '../../cache/export/index.js';
 import { findError, KilnError, NotFoundError } from '../../util/errors.js';
 import { SnapshotResult, type BuildEnv } from './env.js';
 import { stageImage } from './export.js';
@@ -23,6 +24,10 @@ export interface BuildRequest {
   readonly noCache: boolean;
   readonly platform?: { os: string; architecture: string; variant?: string };
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `--cache-from`: cache images imported before solving (ignored with noCache). */
+  readonly cacheFrom?: readonly CacheFromSpec[];
+  /** `--cache-to`: cache images written after a successful solve. */
+  readonly cacheTo?: readonly CacheToSpec[];
 }
 
 /** What a build produced: the image (config + manifest, not yet named) and its plan. */
@@ -75,7 +80,12 @@ export async function build(env: BuildEnv, req: BuildRequest, options: { progres
   const target = graph.stageEdges.get(p.target);
   const targetStage = p.stages.find((s) => s.index === p.target);
   if (target === undefined || targetStage === undefined) throw new Error('internal: target stage not in the graph');
-  const cache = new JsonFileCacheStore(join(env.root, 'cache', 'steps'), (id) => loadResult(env, id));
+  const steps = new JsonFileCacheStore(join(env.root, 'cache', 'steps'), (id) => loadResult(env, id));
+  const sig = options.signal === undefined ? {} : { signal: options.signal };
+  checkCacheTo(req.cacheTo ?? []);
+  if (!req.noCache) for (const spec of req.cacheFrom ?? []) await importCache(env, spec, steps, sig);
+  const usage = new CacheUsage();
+  const cache = usage.track(steps);
   const solver = new Solver({ cache, progress: options.progress });
   try {
     let result: Result;
@@ -87,6 +97,7 @@ export async function build(env: BuildEnv, req: BuildRequest, options: { progres
     const rootfs = result.id === '' ? undefined : result.id;
     const image = await stageImage(env, p, targetStage, rootfs);
     const manifest = await writeImage(env.content, image.config, image.layers);
+    for (const spec of req.cacheTo ?? []) await exportCache(env, spec, { records: usage.records(), top: rootfs }, sig);
     const configDigest = (await env.images.manifest(manifest)).config.digest;
     return { plan: p, manifest, imageId: configDigest, rootfs };
   } finally {

@@ -95,7 +95,9 @@ export async function loadStep(sn: Snapshotter, key: string): Promise<StepOutput
     const d = info.labels[DIFF_LABEL];
     const size = Number(info.labels[SIZE_LABEL]);
     const layer = d !== undefined && isDigest(d) && Number.isFinite(size) ? { diffID: d, size } : undefined;
-    return { key, layer, createdAt: info.createdAt };
+    // A step imported from a cache image (cache/export) keeps the time it first ran, so image ids match.
+    const created = Number(info.labels['kiln.step.created']);
+    return { key, layer, createdAt: Number.isSafeInteger(created) && created > 0 ? created : info.createdAt };
   } catch (err) {
     if (findError(err, NotFoundError) !== undefined) return undefined;
     throw err;
