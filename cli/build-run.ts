@@ -14,6 +14,7 @@ export interface RunFlags {
   readonly quiet?: boolean;
   readonly output: readonly BuildOutput[];
   readonly iidfile?: string;
+  readonly push: boolean;
   readonly rootOption: string | undefined;
 }
 
@@ -40,6 +41,15 @@ export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv
       for (const n of tags) renderer.write({ type: 'build.step.status', step: 'export', status: `naming to ${n}`, done: true, time: t() });
     }
     await writeOutputs(w, env, outcome, outputs.filter((o) => o.type !== 'image'), tags);
+    if (flags.push) {
+      const { push } = await import('../registry/index.js');
+      for (const n of tags) {
+        renderer.write({ type: 'build.step.status', step: 'export', status: `pushing ${n}`, done: false, time: t() });
+        const r = await push(w.images, outcome.manifest.digest, n, { signal: abort.signal });
+        renderer.write({ type: 'build.step.status', step: 'export', status: `pushing ${n}`, done: true, time: t() });
+        renderer.write({ type: 'build.step.status', step: 'export', status: `pushed ${r.ref}@${r.digest}`, done: true, time: t() });
+      }
+    }
     renderer.write({ type: 'build.step.completed', step: 'export', time: t(), durationMs: t() - exportStart });
     if (flags.iidfile !== undefined) await writeFile(flags.iidfile, outcome.imageId);
     await renderer.done({ ok: true, imageId: outcome.imageId, durationMs: Date.now() - started });

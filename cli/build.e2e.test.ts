@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
+import { startRegistry, type TestRegistry } from '../registry/test-servers.js';
 import { repoRoot } from '../util/test-paths.js';
 
 const kilnBin = join(repoRoot(), 'bin', 'kiln');
@@ -237,6 +238,34 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
     assert.is(kiln(['inspect', 'interrupted']).code, 1);
     assert.is(spawnSync('grep', [root, '/proc/mounts'], { encoding: 'utf8' }).stdout, '');
     assert.is(spawnSync('runc', ['--root', join(root, 'exec', 'runc'), 'list', '-q'], { encoding: 'utf8' }).stdout.trim(), '');
+  });
+
+  test('build --push, then on a fresh root: FROM pulls automatically, kiln pull and kiln run give the same output', async () => {
+    let reg: TestRegistry | undefined;
+    try {
+      reg = await startRegistry(join(tmp, 'registry'));
+      const dir = await context('pushed', { Dockerfile: 'FROM bb\nRUN echo pushed-and-pulled > /msg\nCMD ["cat", "/msg"]\n' });
+      const ref = `${reg.host}/kiln/pushed:1`;
+      const r = build(dir, '-t', ref, '--push');
+      assert.is(r.code, 0, r.stderr);
+      assert.match(r.stderr, /pushed /);
+      const local = kiln(['run', '--rm', ref]).stdout;
+      assert.is(local, 'pushed-and-pulled\n');
+      // The base too, so that a fresh root can build FROM it by pulling.
+      assert.is(kiln(['tag', 'bb', `${reg.host}/kiln/bb:1`]).code, 0);
+      assert.is(kiln(['push', `${reg.host}/kiln/bb:1`]).code, 0);
+      const fresh = join(tmp, 'fresh-root');
+      const other = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(kilnBin, ['--root', fresh, ...args], { encoding: 'utf8' });
+      const pulled = other('pull', ref);
+      assert.is(pulled.status, 0, String(pulled.stderr));
+      assert.is(other('run', '--rm', ref).stdout, local);
+      const child = await context('pull-from', { Dockerfile: `FROM ${reg.host}/kiln/bb:1\nRUN echo built-on-a-pulled-base > /x\n` });
+      const b = other('build', '-q', '-t', 'child', child);
+      assert.is(b.status, 0, String(b.stderr));
+      assert.is(other('run', '--rm', 'child', 'cat', '/x').stdout, 'built-on-a-pulled-base\n');
+    } finally {
+      await reg?.stop();
+    }
   });
 
   test.run();

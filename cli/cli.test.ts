@@ -48,10 +48,10 @@ cli('a bad --format value is a usage error', () => {
   assert.match(r.stderr, /xml/);
 });
 
-cli('commands not built yet say so and exit 1', () => {
-  const r = run(['push', 'x']);
+cli('a command on a missing image names it and exits 1', () => {
+  const r = run(['--root', '/tmp/kiln-test-cli-empty-root', 'push', 'no-such-image']);
   assert.is(r.code, 1);
-  assert.is(r.stderr, 'error: kiln push: not implemented\n');
+  assert.is(r.stderr, 'error: image no-such-image: not in the local store\n');
 });
 
 cli('parse --format tree reproduces every BuildKit result', () => {

@@ -3,10 +3,10 @@ import { makeImportCommand, makeLoadCommand, makeRmiCommand, makeSaveCommand, ma
 import { makeHistoryCommand, makeImagesCommand, makeInspectCommand } from './commands/image-info.js';
 import { makeBuildCommand } from './commands/build.js';
 import { makeParseCommand } from './commands/parse.js';
+import { makeLoginCommand, makeLogoutCommand, makePullCommand, makePushCommand } from './commands/registry-cmds.js';
 import { makeRunCommand } from './commands/run.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
 import type { CliContext } from './context.js';
-import { NotImplementedError } from '../util/errors.js';
 
 /** Global options every command sees. */
 export interface GlobalOptions {
@@ -15,13 +15,6 @@ export interface GlobalOptions {
   readonly debug: boolean;
 }
 
-/** Commands of the design that do not exist yet: each fails with "not implemented". */
-const planned: readonly [string, string][] = [
-  ['pull', 'pull an image from a registry'],
-  ['push', 'push an image to a registry'],
-  ['login', 'log in to a registry'],
-  ['logout', 'log out of a registry'],
-];
 
 /** Builds the `kiln` command tree. */
 export function makeProgram(ctx: CliContext, version: string): Command {
@@ -45,18 +38,11 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeRmiCommand(ctx))
     .addCommand(makeInspectCommand(ctx))
     .addCommand(makeHistoryCommand(ctx))
+    .addCommand(makePullCommand(ctx))
+    .addCommand(makePushCommand(ctx))
+    .addCommand(makeLoginCommand(ctx))
+    .addCommand(makeLogoutCommand(ctx))
     .addCommand(makePruneCommand(ctx))
     .addCommand(makeDuCommand(ctx));
-  for (const [name, description] of planned) {
-    program.addCommand(
-      new Command(name)
-        .description(`${description} (not implemented yet)`)
-        .allowUnknownOption()
-        .allowExcessArguments()
-        .action(() => {
-          throw new NotImplementedError(`kiln ${name}`);
-        }),
-    );
-  }
   return program;
 }

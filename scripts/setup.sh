@@ -15,6 +15,7 @@ declare -A want=(
   [bzip2]=bzip2
   [xz]=xz-utils
   [tar]=tar
+  [htpasswd]=apache2-utils
 )
 missing=()
 for cmd in "${!want[@]}"; do

@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'SHELL_EXPANSION'
   | 'VERTEX'
   | 'CANCELED'
-  | 'EXIT';
+  | 'EXIT'
+  | 'REGISTRY';
 
 /** Base class of every error kiln raises on purpose. */
 export abstract class KilnError extends Error {

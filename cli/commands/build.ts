@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { parseBuildArg, parseLabel, parseOutput, parsePlatform, type BuildOutput } from '../build-options.js';
 import { rootOf, workerFor } from './image-cmds.js';
-import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../cache/export/index.js';
 
@@ -23,6 +23,7 @@ interface BuildFlags {
   network: 'default' | 'none' | 'host';
   output: BuildOutput[];
   push?: boolean;
+  pull?: boolean;
   label: Record<string, string>;
   iidfile?: string;
   platform?: string;
@@ -44,7 +45,8 @@ export function makeBuildCommand(ctx: CliContext): Command {
     .option('-q, --quiet', 'print only the image id (same as --progress quiet)')
     .addOption(new Option('--network <mode>', 'network for RUN steps').choices(['default', 'none', 'host']).default('default'))
     .option('-o, --output <spec>', 'type=image|oci|docker|tar|local,dest=PATH (repeatable)', (v: string, p: BuildOutput[]) => [...p, parseOutput(v)], [])
-    .option('--push', 'push the image (not implemented yet)')
+    .option('--push', 'push the image to the registry of every -t name')
+    .option('--pull', 'check the registry for a newer base image')
     .option('--label <K=V>', 'set an image label (repeatable)', (v: string, p: Record<string, string>) => parseLabel(v, p), {})
     .option('--iidfile <file>', 'write the image id to this file')
     .option('--platform <os/arch>', 'target platform (only the host platform is supported)')
@@ -57,7 +59,7 @@ export function makeBuildCommand(ctx: CliContext): Command {
 }
 
 async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, cmd: Command): Promise<number> {
-  if (flags.push === true) throw new NotImplementedError('kiln build --push (registries come with a later release)');
+  if (flags.push === true && flags.tag.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
   const contextDir = resolve(contextArg);
   const st = await stat(contextDir).catch(() => undefined);
   if (st === undefined) throw new NotFoundError(`build context ${contextArg}: no such directory`);
@@ -80,7 +82,7 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     network: flags.network === 'none' ? 'none' : 'host',
     sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
   });
-  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo };
+  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true };
   const fb = await import('../../frontend/build/index.js');
   if (flags.dryRun === true) {
     const p = await fb.plan(env, request);
@@ -91,5 +93,5 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     return 0;
   }
   const { runWithProgress } = await import('../build-run.js');
-  return runWithProgress(ctx, w, env, request, { ...flags, rootOption: rootOf(cmd) });
+  return runWithProgress(ctx, w, env, request, { ...flags, push: flags.push === true, rootOption: rootOf(cmd) });
 }

@@ -28,6 +28,8 @@ export interface BuildRequest {
   readonly cacheFrom?: readonly CacheFromSpec[];
   /** `--cache-to`: cache images written after a successful solve. */
   readonly cacheTo?: readonly CacheToSpec[];
+  /** `--pull`: check registries for a newer base image even when one is stored. */
+  readonly pull?: boolean;
 }
 
 /** What a build produced: the image (config + manifest, not yet named) and its plan. */
@@ -63,14 +65,21 @@ export async function plan(env: BuildEnv, req: BuildRequest): Promise<BuildPlan>
     target: req.target,
     platform: req.platform ?? hostPlatform(),
     labels: req.labels,
-    resolveImage: async (ref) => {
-      const image = await env.images.get(ref).catch((err: unknown) => {
+    resolveImage: async (ref, platform) => {
+      const image = req.pull === true ? await pullImage(env, ref, platform) : await env.images.get(ref).catch(async (err: unknown) => {
         if (findError(err, NotFoundError) === undefined) throw err;
-        throw new NotFoundError(`image ${ref}: not in the local store (pulling from registries is not implemented yet; kiln load or kiln import it first)`, { cause: err });
+        return pullImage(env, ref, platform);
       });
       return { ref: image.names[0] ?? image.id, config: await env.images.config(image) };
     },
   });
+}
+
+/** Pulls a base image that is not in the local store (or `--pull`). */
+async function pullImage(env: BuildEnv, ref: string, platform: { os: string; architecture: string; variant?: string }): Promise<Awaited<ReturnType<typeof env.images.get>>> {
+  const { pull } = await import('../../registry/index.js');
+  const r = await pull(env.images, ref, { platform });
+  return r.image;
 }
 
 /** Runs the build and writes the image's config and manifest (naming is the caller's). */

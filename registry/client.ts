@@ -1,0 +1,149 @@
+/**
+ * An HTTP client for one registry's `/v2/` API: authorization (see auth.ts),
+ * retries with back-off for transient failures, and errors that name the
+ * registry without leaking secrets.
+ * See https://github.com/opencontainers/distribution-spec/blob/main/spec.md#api
+ */
+import { Authorizer, UNAUTHORIZED_HINT } from './auth.js';
+import { lookupCredentials, type Credentials } from './credentials.js';
+import { describeSpecErrors, parseSpecErrors, redactUrl, RegistryError, type RegistryErrorKind } from './errors.js';
+import { resolveRegistryHost, type RegistryHost } from './host.js';
+import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, RetryableError, withRetry, type RetryPolicy } from './retry.js';
+import { parseWwwAuthenticate } from './www-authenticate.js';
+import { sendStream, type StreamBody } from './http-stream.js';
+
+/** Options shared by pull, push and login. */
+export interface ClientOptions {
+  /** Hosts reached over plain HTTP besides loopback ones. */
+  readonly insecureRegistries?: readonly string[];
+  /** Credentials to use instead of the docker config's. */
+  readonly credentials?: Credentials;
+  readonly retry?: RetryPolicy;
+  /** Environment for config lookup (DOCKER_CONFIG, HOME, PATH for helpers). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Called before each retry with a redacted description of what failed. */
+  readonly onRetry?: (what: string, attempt: number, delayMs: number) => void;
+}
+
+/** One request. `body` is a factory so that a retry can send it again. */
+export interface RegistryRequest {
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
+  /** A path under the registry (`/v2/...`) or an absolute URL it gave (upload locations). */
+  readonly url: string;
+  readonly scopes: readonly string[];
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: () => Uint8Array | string | StreamBody;
+  readonly signal?: AbortSignal | undefined;
+  /** False for requests that must not be repeated as is (an upload PUT mid-session); the caller retries. */
+  readonly retry?: boolean;
+}
+
+export class RegistryClient {
+  readonly host: RegistryHost;
+  readonly #auth: Authorizer;
+  readonly #retry: RetryPolicy;
+  /** Set once the registry refused a monolithic (or a chunked) upload, so later blobs go the other way. */
+  readonly uploadModes = { monolithic: true, chunked: true };
+  readonly #onRetry: ClientOptions['onRetry'];
+  readonly retryPolicy: RetryPolicy;
+
+  constructor(domain: string, options: ClientOptions = {}) {
+    this.host = resolveRegistryHost(domain, options.insecureRegistries === undefined ? {} : { insecureRegistries: options.insecureRegistries });
+    const given = options.credentials;
+    let creds: Promise<Credentials | undefined> | undefined;
+    this.#auth = new Authorizer(this.host.name, () => (creds ??= given !== undefined ? Promise.resolve(given) : lookupCredentials(this.host.name, options.env)));
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.retryPolicy = this.#retry;
+    this.#onRetry = options.onRetry;
+  }
+
+  /** The absolute URL of a registry path or upload location. */
+  resolve(url: string): URL {
+    return new URL(url, this.host.baseUrl);
+  }
+
+  /**
+   * Sends `req`, authorizing on a 401 and retrying network errors, 5xx and
+   * 429. Any other status is returned as is for the caller to judge; a 401
+   * after authorizing is a RegistryError.
+   */
+  async send(req: RegistryRequest): Promise<Response> {
+    const what = `${req.method} ${redactUrl(this.resolve(req.url).toString())}`;
+    return withRetry(
+      async () => {
+        let res = await this.#once(req);
+        if (res.status === 401) {
+          const challenge = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '');
+          await res.body?.cancel();
+          this.#auth.challenged(challenge, req.scopes);
+          res = await this.#once(req);
+          if (res.status === 401) throw await this.error(res, 'unauthorized');
+        }
+        if (isRetryableStatus(res.status)) {
+          await res.body?.cancel();
+          const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+          const err = new RegistryError('unreachable', this.host.name, `registry ${this.host.name}: ${what} answered ${res.status} ${res.statusText}`.trimEnd(), { status: res.status });
+          throw new RetryableError(err.message, retryAfter === undefined ? { cause: err } : { cause: err, retryAfterMs: retryAfter });
+        }
+        return res;
+      },
+      {
+        policy: req.retry === false ? { ...this.#retry, attempts: 1 } : this.#retry,
+        ...(req.signal === undefined ? {} : { signal: req.signal }),
+        onRetry: (err, attempt, delay) => this.#onRetry?.(err.message, attempt, delay),
+      },
+    );
+  }
+
+  /** One HTTP exchange; a network failure becomes retryable. */
+  async #once(req: RegistryRequest): Promise<Response> {
+    const url = this.resolve(req.url);
+    const headers: Record<string, string> = { 'user-agent': 'kiln', ...req.headers };
+    const authorization = await this.#auth.header(req.scopes, req.signal);
+    if (authorization !== undefined) headers.authorization = authorization;
+    const signal = req.signal === undefined ? {} : { signal: req.signal };
+    try {
+      const body = req.body?.();
+      if (body !== undefined && typeof body === 'object' && 'stream' in body) return await sendStream(url, req.method, headers, body, req.signal);
+      return await fetch(url, { method: req.method, headers, ...(body === undefined ? {} : { body }), redirect: 'follow', ...signal });
+    } catch (err) {
+      req.signal?.throwIfAborted();
+      const reason = networkReason(err);
+      const wrapped = new RegistryError('unreachable', this.host.name, `registry ${this.host.name}: cannot reach ${redactUrl(url.toString())}: ${reason}`, { cause: err });
+      throw new RetryableError(wrapped.message, { cause: wrapped });
+    }
+  }
+
+  /**
+   * A RegistryError for an unexpected response (its body is read for the
+   * spec's error codes). `subject` names what was asked for.
+   */
+  async error(res: Response, subject: string, kind?: RegistryErrorKind): Promise<RegistryError> {
+    const text = await res.text().catch(() => '');
+    const errors = parseSpecErrors(text);
+    const described = describeSpecErrors(errors) ?? `${res.status} ${res.statusText}`.trimEnd();
+    const name = this.host.name;
+    if (res.status === 401) {
+      return new RegistryError('unauthorized', name, `registry ${name}: ${errors.length > 0 ? described : 'unauthorized: authentication required'} ${UNAUTHORIZED_HINT}`, { status: 401 });
+    }
+    if (res.status === 403) return new RegistryError('denied', name, `registry ${name}: ${subject}: access denied (${described})`, { status: 403 });
+    const code = errors[0]?.code;
+    if (code === 'MANIFEST_UNKNOWN' || (res.status === 404 && kind === 'manifest-unknown')) {
+      return new RegistryError('manifest-unknown', name, `manifest unknown: ${subject}`, { status: res.status });
+    }
+    if (code === 'BLOB_UNKNOWN' || (res.status === 404 && kind === 'blob-unknown')) {
+      return new RegistryError('blob-unknown', name, `blob unknown: ${subject}`, { status: res.status });
+    }
+    if (code === 'NAME_UNKNOWN') return new RegistryError('manifest-unknown', name, `repository unknown: ${subject}`, { status: res.status });
+    return new RegistryError(kind ?? 'protocol', name, `registry ${name}: ${subject}: ${described}`, { status: res.status });
+  }
+}
+
+/** A short reason for a failed fetch: the system error code when there is one. */
+function networkReason(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause;
+  const c = cause as { code?: unknown; message?: unknown } | undefined;
+  if (c !== undefined && typeof c.code === 'string') return c.code;
+  if (c !== undefined && typeof c.message === 'string') return c.message;
+  return err instanceof Error ? err.message : String(err);
+}
