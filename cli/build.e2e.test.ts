@@ -259,6 +259,12 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
       const pulled = other('pull', ref);
       assert.is(pulled.status, 0, String(pulled.stderr));
       assert.is(other('run', '--rm', ref).stdout, local);
+      // What an independent client pushes, kiln pulls and runs.
+      assert.is(kiln(['save', '--format', 'oci', 'bb', '-o', join(tmp, 'bb-oci.tar')]).code, 0);
+      const sk = spawnSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci-archive:${join(tmp, 'bb-oci.tar')}`, `docker://${reg.host}/kiln/by-skopeo:1`], { encoding: 'utf8' });
+      assert.is(sk.status, 0, sk.stderr);
+      assert.is(other('pull', `${reg.host}/kiln/by-skopeo:1`).status, 0);
+      assert.is(other('run', '--rm', `${reg.host}/kiln/by-skopeo:1`, 'echo', 'ran-what-skopeo-pushed').stdout, 'ran-what-skopeo-pushed\n');
       const child = await context('pull-from', { Dockerfile: `FROM ${reg.host}/kiln/bb:1\nRUN echo built-on-a-pulled-base > /x\n` });
       const b = other('build', '-q', '-t', 'child', child);
       assert.is(b.status, 0, String(b.stderr));
