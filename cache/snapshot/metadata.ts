@@ -4,7 +4,7 @@
  * several kiln processes can share one snapshot directory. Readers take no
  * lock: a rename means they see the old table or the new one, never a mix.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { FailedPreconditionError } from '../../util/errors.js';
@@ -30,8 +30,28 @@ export class MetadataStore {
     this.#lock = join(dir, 'metadata.lock');
   }
 
-  /** The current table (no lock). */
+  /**
+   * The last table read, with the identity of the file it came from. Every
+   * write renames a new file into place (a new inode), so an unchanged
+   * identity means an unchanged table; a build's many lookups parse it once.
+   */
+  #cached: { readonly id: string; readonly table: SnapshotTable } | undefined;
+
+  /** The current table (no lock). Callers must not modify it: `update` gets its own copy. */
   async read(): Promise<SnapshotTable> {
+    const st = await stat(this.#file, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (st === undefined) return new SnapshotTable();
+    const id = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    if (this.#cached?.id === id) return this.#cached.table;
+    const table = await this.#readFresh();
+    this.#cached = { id, table };
+    return table;
+  }
+
+  async #readFresh(): Promise<SnapshotTable> {
     let text: string;
     try {
       text = await readFile(this.#file, 'utf8');
@@ -50,7 +70,7 @@ export class MetadataStore {
     const next = this.#queue.then(async () => {
       await mkdir(this.#dir, { recursive: true, mode: 0o700 });
       return withLock(this.#lock, async () => {
-        const table = await this.read();
+        const table = await this.#readFresh();
         const result = fn(table);
         await writeFileAtomic(this.#file, serialise(table));
         return result;
