@@ -30,7 +30,7 @@ export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv
   try {
     renderer.write({ type: 'build.step.started', step: 'def', name: `[internal] load build definition from ${req.dockerfile.filename}`, time: t() });
     renderer.write({ type: 'build.step.completed', step: 'def', time: t(), durationMs: 0 });
-    const outcome = await build(env, req, { progress: renderer, signal: abort.signal });
+    const outcome = await build(env, req, { progress: renderer, signal: abort.signal, onWarning: (message) => renderer.write({ type: 'build.warning', message, time: t() }) });
     for (const w of outcome.plan.warnings) renderer.write({ type: 'build.warning', message: w.message, time: t() });
     const exportStart = t();
     renderer.write({ type: 'build.step.started', step: 'export', name: 'exporting to image', time: exportStart });

@@ -13,3 +13,12 @@ export { lookupCredentials, dockerConfigPath, type Credentials } from './credent
 export { parsePlatform, formatPlatform } from './manifest.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export type { RegistryProgress, BlobStatus, ProgressSink } from './progress.js';
+// Building blocks for other OCI artifacts kiln stores in registries (the build cache, cache/export/registry.ts).
+export { putManifest } from './push.js';
+export { fetchConfig, familiar } from './pull.js';
+export { blobExists, pushLayer, type PushContext } from './push-layer.js';
+export { uploadBlob } from './upload.js';
+export { downloadLayer, type LayerContext } from './pull-layer.js';
+export { fetchManifest, parseManifest, isImageManifest, type FetchedManifest } from './manifest.js';
+export { CompressedMap } from './compressed-map.js';
+export { repositoryScope } from './auth.js';

@@ -90,7 +90,7 @@ async function chooseManifest(client: RegistryClient, path: string, top: Fetched
 }
 
 /** GETs the config blob and checks its digest. */
-async function fetchConfig(client: RegistryClient, path: string, desc: Descriptor, subject: string, scopes: readonly string[], signal?: AbortSignal): Promise<Buffer> {
+export async function fetchConfig(client: RegistryClient, path: string, desc: Descriptor, subject: string, scopes: readonly string[], signal?: AbortSignal): Promise<Buffer> {
   const res = await client.send({ method: 'GET', url: `/v2/${path}/blobs/${desc.digest}`, scopes, signal });
   if (!res.ok) throw await client.error(res, `config ${desc.digest} of ${subject}`, 'blob-unknown');
   const bytes = Buffer.from(await res.arrayBuffer());

@@ -80,7 +80,7 @@ export async function push(images: ImageStore, localRef: string, targetRef?: str
 }
 
 /** PUT /v2/<name>/manifests/<tag>; checks the digest the registry reports. */
-async function putManifest(ctx: PushContext, tag: string, body: string): Promise<Digest> {
+export async function putManifest(ctx: PushContext, tag: string, body: string): Promise<Digest> {
   const digest = sha256(body);
   const res = await ctx.client.send({ method: 'PUT', url: `/v2/${ctx.path}/manifests/${tag}`, scopes: ctx.scopes, headers: { 'content-type': MediaType.manifest }, body: () => body, signal: ctx.signal });
   if (res.status !== 201 && res.status !== 200) throw await ctx.client.error(res, `manifest ${ctx.subject}`);

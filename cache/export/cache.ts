@@ -7,10 +7,11 @@
 import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshot/index.js';
 import type { Descriptor, ImageStore, Mounter } from '../../store/index.js';
-import { NotImplementedError } from '../../util/errors.js';
+import type { ClientOptions } from '../../registry/index.js';
 import { collectCache } from './collect.js';
 import { cacheManifest, decodeCacheConfig, encodeCacheConfig } from './format.js';
 import { readCacheLayout, writeCacheLayout } from './layout.js';
+import { cacheReference } from './ref.js';
 import { materialize, type ImportSummary } from './materialize.js';
 import type { CacheFromSpec, CacheToSpec } from './spec.js';
 import type { StepIndex, StepRecord } from './usage.js';
@@ -38,13 +39,22 @@ export interface ExportSummary {
   readonly layers: number;
 }
 
-/** Throws for destinations this kiln cannot write, so a build fails before it runs rather than after. */
+/** Options of an export or import. */
+export interface CacheOptions {
+  readonly signal?: AbortSignal;
+  /** Registry client options for `type=registry` (default: docker config credentials, loopback over HTTP). */
+  readonly registry?: ClientOptions;
+  /** Called with why a `--cache-from` brought nothing (a cache not pushed yet is not an error, as in BuildKit). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Throws for destinations this kiln cannot write (a bad ref), so a build fails before it runs rather than after. */
 export function checkCacheTo(specs: readonly CacheToSpec[]): void {
-  for (const spec of specs) if (spec.type === 'registry') throw new NotImplementedError('--cache-to type=registry');
+  for (const spec of specs) if (spec.type === 'registry') cacheReference(spec.ref, '--cache-to');
 }
 
 /** Writes the cache image for `usage` to `spec`'s destination. */
-export async function exportCache(env: CacheEnv, spec: CacheToSpec, usage: BuildUsage, options: { signal?: AbortSignal } = {}): Promise<ExportSummary> {
+export async function exportCache(env: CacheEnv, spec: CacheToSpec, usage: BuildUsage, options: CacheOptions = {}): Promise<ExportSummary> {
   options.signal?.throwIfAborted();
   const config = await collectCache(env, usage.records, usage.top, spec.mode);
   const configText = encodeCacheConfig(config);
@@ -55,8 +65,11 @@ export async function exportCache(env: CacheEnv, spec: CacheToSpec, usage: Build
       const desc = await writeCacheLayout(spec.dest, configText, manifest, layers);
       return { manifest: desc, records: config.records.length, layers: manifest.layers.length };
     }
-    case 'registry':
-      throw new NotImplementedError('--cache-to type=registry');
+    case 'registry': {
+      const { pushCache } = await import('./registry.js');
+      const desc = await pushCache(env, spec.ref, config, configText, { signal: options.signal, client: options.registry });
+      return { manifest: desc, records: config.records.length, layers: manifest.layers.length };
+    }
     default: {
       const never: never = spec;
       throw new Error(`internal: unknown cache spec ${JSON.stringify(never)}`);
@@ -68,16 +81,23 @@ export async function exportCache(env: CacheEnv, spec: CacheToSpec, usage: Build
  * Reads the cache image at `spec` and adds what `index` lacks. A source that
  * does not exist yet (the first CI run) imports nothing.
  */
-export async function importCache(env: CacheEnv, spec: CacheFromSpec, index: StepIndex, options: { signal?: AbortSignal } = {}): Promise<ImportSummary> {
+export async function importCache(env: CacheEnv, spec: CacheFromSpec, index: StepIndex, options: CacheOptions = {}): Promise<ImportSummary> {
   switch (spec.type) {
     case 'local': {
       const layout = await readCacheLayout(spec.src);
-      if (layout === undefined) return { imported: 0, present: 0, skipped: 0 };
+      if (layout === undefined) {
+        options.onWarning?.(`cache ${spec.src} not found; nothing imported`);
+        return { imported: 0, present: 0, skipped: 0 };
+      }
       const config = decodeCacheConfig(layout.configText, `${spec.src} (${layout.manifest.config.digest})`);
       return materialize({ content: env.content, snapshotter: env.snapshotter, images: env.images, mounter: env.mounter, tmpDir: env.tmpDir, index }, config, layout.open, options.signal);
     }
-    case 'registry':
-      throw new NotImplementedError('--cache-from type=registry');
+    case 'registry': {
+      const { pullCache } = await import('./registry.js');
+      const { warning, ...summary } = await pullCache(env, spec.ref, index, { signal: options.signal, client: options.registry });
+      if (warning !== undefined) options.onWarning?.(warning);
+      return summary;
+    }
     default: {
       const never: never = spec;
       throw new Error(`internal: unknown cache spec ${JSON.stringify(never)}`);

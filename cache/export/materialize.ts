@@ -139,7 +139,12 @@ class Materializer {
     const labels: Record<string, string> = { [CREATED_LABEL]: String(step.createdAt) };
     if (step.layer !== null) {
       const { diffID, size } = step.layer;
-      if (!(await content.has(diffID))) await content.writeStream(await this.#open(diffID), { digest: diffID, size }, this.#signal === undefined ? {} : { signal: this.#signal });
+      if (!(await content.has(diffID))) {
+        const source = await this.#open(diffID);
+        // A source may have stored the layer itself (a registry download does).
+        if (await content.has(diffID)) source.destroy();
+        else await content.writeStream(source, { digest: diffID, size }, this.#signal === undefined ? {} : { signal: this.#signal });
+      }
       labels[DIFF_LABEL] = diffID;
       labels[SIZE_LABEL] = String(size);
     }

@@ -83,7 +83,11 @@ async function pullImage(env: BuildEnv, ref: string, platform: { os: string; arc
 }
 
 /** Runs the build and writes the image's config and manifest (naming is the caller's). */
-export async function build(env: BuildEnv, req: BuildRequest, options: { progress: ProgressWriter; signal?: AbortSignal }): Promise<BuildOutcome> {
+export async function build(
+  env: BuildEnv,
+  req: BuildRequest,
+  options: { progress: ProgressWriter; signal?: AbortSignal; onWarning?: (message: string) => void },
+): Promise<BuildOutcome> {
   const p = await plan(env, req);
   const graph = buildGraph(env, p);
   const target = graph.stageEdges.get(p.target);
@@ -92,7 +96,8 @@ export async function build(env: BuildEnv, req: BuildRequest, options: { progres
   const steps = new JsonFileCacheStore(join(env.root, 'cache', 'steps'), (id) => loadResult(env, id));
   const sig = options.signal === undefined ? {} : { signal: options.signal };
   checkCacheTo(req.cacheTo ?? []);
-  if (!req.noCache) for (const spec of req.cacheFrom ?? []) await importCache(env, spec, steps, sig);
+  const warn = options.onWarning === undefined ? {} : { onWarning: options.onWarning };
+  if (!req.noCache) for (const spec of req.cacheFrom ?? []) await importCache(env, spec, steps, { ...sig, ...warn });
   const usage = new CacheUsage();
   const cache = usage.track(steps);
   const solver = new Solver({ cache, progress: options.progress });
