@@ -102,6 +102,9 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
     const r = build(dir, '-t', 'par', '--no-cache');
     assert.is(r.code, 0, r.stderr);
     assert.ok(r.ms < 3500, `took ${r.ms} ms`);
+    const serial = build(dir, '-t', 'par', '--no-cache', '--max-parallelism', '1');
+    assert.is(serial.code, 0, serial.stderr);
+    assert.ok(serial.ms > 4000, `--max-parallelism 1 took only ${serial.ms} ms`);
   });
 
   test('a failing RUN: exit 1, the Dockerfile line and code, nothing tagged, nothing left behind', async () => {
@@ -183,6 +186,10 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
         'RUN <<EOF',
         'echo "script ran" > /script.txt',
         'EOF',
+        'RUN <<EOF',
+        '#!/bin/busybox sh',
+        'echo "$0" > /interpreter.txt',
+        'EOF',
         'COPY <<EOF /etc/motd',
         'hello $HOME',
         'EOF',
@@ -197,6 +204,8 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
     const r = build(dir, '-t', 'feat', '--label', 'org.example.team=kiln', '--build-arg', 'UNUSED=1');
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stderr, /UNUSED/);
+    const interp = kiln(['run', '--rm', 'feat', 'cat', '/interpreter.txt']);
+    assert.match(interp.stdout, /^\/dev\/pipes\//, `a #! heredoc runs as a script file: ${interp.stdout} ${interp.stderr}`);
     const out = kiln(['run', '--rm', 'feat', 'sh', '-c', 'cat /script.txt /etc/motd /opt/pkg/inside.txt /tmp/uid']);
     assert.is(out.stdout, 'script ran\nhello \nfrom the tar\n1000\n', 'an unquoted heredoc is expanded at build time, where HOME is unset');
     const inspect = JSON.parse(kiln(['inspect', 'feat']).stdout) as [{ Config: { Labels?: Record<string, string>; OnBuild?: string[]; User?: string } }];

@@ -28,6 +28,7 @@ interface BuildFlags {
   iidfile?: string;
   platform?: string;
   dryRun?: boolean;
+  maxParallelism?: number;
   cacheFrom: CacheFromSpec[];
   cacheTo: CacheToSpec[];
 }
@@ -51,6 +52,11 @@ export function makeBuildCommand(ctx: CliContext): Command {
     .option('--iidfile <file>', 'write the image id to this file')
     .option('--platform <os/arch>', 'target platform (only the host platform is supported)')
     .option('--dry-run', 'print the build graph without running it')
+    .option('--max-parallelism <n>', 'how many steps may run at once (default: the CPU count)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--max-parallelism: expected a positive integer, got ${JSON.stringify(v)}`);
+      return n;
+    })
     .option('--cache-from <spec>', 'import build cache: type=local,src=DIR or type=registry,ref=REF (repeatable)', (v: string, p: CacheFromSpec[]) => [...p, parseCacheFrom(v)], [])
     .option('--cache-to <spec>', 'export build cache: type=local,dest=DIR or type=registry,ref=REF, with mode=min|max (repeatable)', (v: string, p: CacheToSpec[]) => [...p, parseCacheTo(v)], [])
     .action(async (contextArg: string, flags: BuildFlags, cmd: Command) => {
@@ -82,7 +88,7 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     network: flags.network === 'none' ? 'none' : 'host',
     sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
   });
-  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true };
+  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
   const fb = await import('../../frontend/build/index.js');
   if (flags.dryRun === true) {
     const p = await fb.plan(env, request);

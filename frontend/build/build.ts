@@ -30,6 +30,8 @@ export interface BuildRequest {
   readonly cacheTo?: readonly CacheToSpec[];
   /** `--pull`: check registries for a newer base image even when one is stored. */
   readonly pull?: boolean;
+  /** How many steps may run at once. @default the CPU count */
+  readonly maxParallelism?: number;
 }
 
 /** What a build produced: the image (config + manifest, not yet named) and its plan. */
@@ -100,7 +102,7 @@ export async function build(
   if (!req.noCache) for (const spec of req.cacheFrom ?? []) await importCache(env, spec, steps, { ...sig, ...warn });
   const usage = new CacheUsage();
   const cache = usage.track(steps);
-  const solver = new Solver({ cache, progress: options.progress });
+  const solver = new Solver({ cache, progress: options.progress, ...(req.maxParallelism === undefined ? {} : { concurrency: req.maxParallelism }) });
   try {
     let result: Result;
     try {
