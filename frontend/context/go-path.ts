@@ -4,30 +4,14 @@
  * are defined by. Ported from their documented behaviour so that edge cases
  * (escapes, character classes, error reporting) agree with BuildKit.
  */
+import { cleanPath } from '../../util/go-path-clean.js';
+
+export { cleanPath };
 import { InvalidArgumentError } from '../../util/errors.js';
 
 /** Go's filepath.ErrBadPattern, as an error naming the pattern. */
 export function badPattern(pattern: string): InvalidArgumentError {
   return new InvalidArgumentError(`syntax error in pattern ${JSON.stringify(pattern)}`);
-}
-
-/**
- * Go's `path.Clean`: the shortest equivalent path, with `.` and `..`
- * resolved lexically; `..` at the root of an absolute path stays at the root.
- */
-export function cleanPath(path: string): string {
-  if (path === '') return '.';
-  const rooted = path.startsWith('/');
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part !== '..') out.push(part);
-    else if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-    else if (!rooted) out.push('..');
-  }
-  const joined = out.join('/');
-  if (rooted) return `/${joined}`;
-  return joined === '' ? '.' : joined;
 }
 
 /** True when a path segment has a wildcard that `Match` would expand (`\` escapes one). */

@@ -3,22 +3,9 @@
  * and BuildKit's `system.NormalizePath`), for WORKDIR, COPY destinations and
  * mount targets. Linux paths only.
  */
+import { cleanPath } from '../../util/go-path-clean.js';
 
-/** Go's `path.Clean`. */
-export function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part !== '..') out.push(part);
-    else if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-    else if (!rooted) out.push('..');
-  }
-  const joined = out.join('/');
-  if (rooted) return `/${joined}`;
-  return joined === '' ? '.' : joined;
-}
+export { cleanPath };
 
 /** Go's `path.Join`. */
 export function joinPath(...elems: readonly string[]): string {
