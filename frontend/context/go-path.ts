@@ -4,10 +4,10 @@
  * are defined by. Ported from their documented behaviour so that edge cases
  * (escapes, character classes, error reporting) agree with BuildKit.
  */
+import { InvalidArgumentError } from '../../util/errors.js';
 import { cleanPath } from '../../util/go-path-clean.js';
 
 export { cleanPath };
-import { InvalidArgumentError } from '../../util/errors.js';
 
 /** Go's filepath.ErrBadPattern, as an error naming the pattern. */
 export function badPattern(pattern: string): InvalidArgumentError {
