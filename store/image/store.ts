@@ -53,6 +53,9 @@ export class ImageStore {
     return out;
   }
 
+  /** Manifest digest → config digest; both are immutable content, so the answer never changes. */
+  readonly #configOf = new Map<string, Digest>();
+
   /**
    * Finds an image by name (`app`, `app:1`, `localhost:5000/x`), by id or a
    * unique id prefix (with or without `sha256:`), or by manifest digest.
@@ -140,6 +143,14 @@ export class ImageStore {
   }
 
   async #configDigest(manifest: Descriptor): Promise<Digest> {
+    const known = this.#configOf.get(manifest.digest);
+    if (known !== undefined) return known;
+    const id = await this.#readConfigDigest(manifest);
+    this.#configOf.set(manifest.digest, id);
+    return id;
+  }
+
+  async #readConfigDigest(manifest: Descriptor): Promise<Digest> {
     if (manifest.mediaType !== MediaType.manifest && manifest.mediaType !== MediaType.dockerManifest) {
       throw new FailedPreconditionError(`image ${manifest.digest}: unsupported media type ${manifest.mediaType}`);
     }
