@@ -39,7 +39,7 @@ export class JsonFileCacheStore implements CacheStore {
 
   async set(record: CacheRecord): Promise<void> {
     const body = { format: FORMAT, key: record.key, results: record.results, createdAt: record.createdAt };
-    const write = (): Promise<void> => writeFileAtomic(this.#path(record.key), `${JSON.stringify(body)}\n`);
+    const write = (): Promise<void> => writeFileAtomic(this.#path(record.key), `${JSON.stringify(body)}\n`, 0o644, { durable: false });
     try {
       await write();
     } catch (err) {

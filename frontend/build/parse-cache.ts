@@ -32,6 +32,6 @@ export async function parseCached(root: string, dockerfile: { filename: string; 
   const df = parse(dockerfile.text, { filename: dockerfile.filename });
   const parsed: Parsed = { df, stages: parseStages(df) };
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(path, JSON.stringify(parsed)).catch(() => undefined);
+  await writeFileAtomic(path, JSON.stringify(parsed), 0o644, { durable: false }).catch(() => undefined);
   return parsed;
 }

@@ -70,7 +70,7 @@ export class StatCache {
     if (this.#file === undefined || !this.#dirty) return;
     await mkdir(join(this.#file, '..'), { recursive: true });
     const data: CacheFile = { version: VERSION, root: this.#root, files: Object.fromEntries(this.#rows) };
-    await writeFileAtomic(this.#file, JSON.stringify(data));
+    await writeFileAtomic(this.#file, JSON.stringify(data), 0o644, { durable: false });
     this.#dirty = false;
   }
 }
