@@ -16,7 +16,14 @@ const xxhash = (): Promise<XXHashAPI> => (xx ??= xxhashWasm());
 /** The BuildEnv for one build of `contextDir` with `dockerfilePath`. */
 export async function buildEnv(
   w: Worker,
-  opts: { contextDir: string; dockerfilePath: string; runtime: string | undefined; network: 'host' | 'none'; sourceDateEpoch: number | undefined },
+  opts: {
+    contextDir: string;
+    dockerfilePath: string;
+    runtime: string | undefined;
+    network: 'host' | 'none';
+    sourceDateEpoch: number | undefined;
+    secrets?: ReadonlyMap<string, Buffer>;
+  },
 ): Promise<BuildEnv> {
   const tmpDir = join(w.root, 'tmp');
   await mkdir(tmpDir, { recursive: true });
@@ -32,6 +39,7 @@ export async function buildEnv(
     tmpDir,
     sourceDateEpoch: opts.sourceDateEpoch,
     network: opts.network,
+    ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }),
     xxhash,
     contextHasher: () =>
       (hasher ??= (async () =>

@@ -59,3 +59,30 @@ export function parsePlatform(spec: string | undefined, host: { os: string; arch
   }
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
 }
+
+/**
+ * Parses one `--secret` (buildx syntax): `id=ID[,src=FILE|,env=VAR][,type=file|env]`;
+ * with neither src nor env, the environment variable named ID. Returns the id and its value.
+ */
+export async function readSecret(spec: string, env: NodeJS.ProcessEnv = process.env): Promise<[string, Buffer]> {
+  const fields = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`invalid --secret ${JSON.stringify(spec)}: expected id=ID[,src=FILE|env=VAR]`);
+    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const id = fields.get('id');
+  if (id === undefined || id === '') throw new InvalidArgumentError(`invalid --secret ${JSON.stringify(spec)}: id is required`);
+  const src = fields.get('src') ?? fields.get('source') ?? (fields.get('type') === 'file' ? id : undefined);
+  if (src !== undefined) {
+    const { readFile } = await import('node:fs/promises');
+    const data = await readFile(src).catch((err: unknown) => {
+      throw new InvalidArgumentError(`--secret id=${id}: cannot read ${src} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    });
+    return [id, data];
+  }
+  const name = fields.get('env') ?? id;
+  const value = env[name];
+  if (value === undefined) throw new InvalidArgumentError(`--secret id=${id}: environment variable ${name} is not set`);
+  return [id, Buffer.from(value)];
+}

@@ -216,6 +216,32 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
     assert.is(kiln(['run', '--rm', 'child', 'cat', '/tmp/onbuild']).stdout, 'triggered\n');
   });
 
+  test('RUN --mount=type=secret: the value is visible to the step, never in the image or its history', async () => {
+    const dir = await context('secret', {
+      Dockerfile:
+        // Only the lengths are kept (the value must appear nowhere in the image).
+        'FROM bb\nRUN --mount=type=secret,id=token wc -c < /run/secrets/token > /tmp/seen-file\n' +
+        'RUN --mount=type=secret,id=token,env=TOKEN echo ${#TOKEN} > /tmp/seen-env\n',
+    });
+    await writeFile(join(tmp, 'token.txt'), 's3cr3t-value');
+    const r = build(dir, '-t', 'secret', '--secret', `id=token,src=${join(tmp, 'token.txt')}`);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(kiln(['run', '--rm', 'secret', 'cat', '/tmp/seen-file', '/tmp/seen-env']).stdout.replace(/ +/g, ''), '12\n12\n');
+    assert.is(kiln(['run', '--rm', 'secret', 'sh', '-c', 'ls /run/secrets 2>&1 || true']).stdout.includes('token'), false, 'no stub left in the image');
+    kiln(['save', 'secret', '-o', join(tmp, 'secret.tar')]);
+    const tar = await readFile(join(tmp, 'secret.tar'));
+    assert.is(tar.includes('s3cr3t-value'), false, 'the secret is in the saved image');
+    assert.not.match(kiln(['history', '--no-trunc', 'secret']).stdout, /s3cr3t/);
+    // Secrets are optional by default, as in BuildKit: the step runs without the file.
+    const missing = build(dir, '--no-cache');
+    assert.is(missing.code, 1);
+    assert.match(missing.stderr, /\/run\/secrets\/token: no such file/);
+    const req = await context('secret-required', { Dockerfile: 'FROM bb\nRUN --mount=type=secret,id=token,required=true true\n' });
+    const r2 = build(req);
+    assert.is(r2.code, 1);
+    assert.match(r2.stderr, /secret token: not provided \(kiln build --secret id=token,src=FILE\)/);
+  });
+
   test('json progress is one event per line', async () => {
     const dir = await context('json', { Dockerfile: 'FROM bb\nRUN echo hi\n' });
     const r = kiln(['build', '--progress', 'json', '--no-cache', dir]);

@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { parseBuildArg, parseLabel, parseOutput, parsePlatform, type BuildOutput } from '../build-options.js';
+import { parseBuildArg, parseLabel, parseOutput, parsePlatform, readSecret, type BuildOutput } from '../build-options.js';
 import { rootOf, workerFor } from './image-cmds.js';
 import { InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
@@ -28,6 +28,7 @@ interface BuildFlags {
   iidfile?: string;
   platform?: string;
   dryRun?: boolean;
+  secret: string[];
   maxParallelism?: number;
   cacheFrom: CacheFromSpec[];
   cacheTo: CacheToSpec[];
@@ -52,6 +53,7 @@ export function makeBuildCommand(ctx: CliContext): Command {
     .option('--iidfile <file>', 'write the image id to this file')
     .option('--platform <os/arch>', 'target platform (only the host platform is supported)')
     .option('--dry-run', 'print the build graph without running it')
+    .option('--secret <spec>', 'id=ID[,src=FILE|env=VAR]: a secret for RUN --mount=type=secret (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--max-parallelism <n>', 'how many steps may run at once (default: the CPU count)', (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--max-parallelism: expected a positive integer, got ${JSON.stringify(v)}`);
@@ -87,6 +89,7 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     runtime: (cmd.optsWithGlobals() as { runtime?: string }).runtime,
     network: flags.network === 'none' ? 'none' : 'host',
     sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
+    secrets: new Map(await Promise.all(flags.secret.map((s) => readSecret(s)))),
   });
   const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
   const fb = await import('../../frontend/build/index.js');

@@ -32,6 +32,8 @@ export interface BuildEnv {
   contextHasher(): Promise<ContextHasher>;
   /** The process's xxhash-wasm instance. */
   xxhash(): Promise<XXHashAPI>;
+  /** `--secret` values by id, for `RUN --mount=type=secret`; never part of a cache key or layer. */
+  readonly secrets?: ReadonlyMap<string, Buffer>;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { ContainerMount } from '../../executor/types.js';
 import type { RunMount, RunStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
-import { InvalidArgumentError, NotImplementedError } from '../../util/errors.js';
+import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
@@ -53,7 +53,7 @@ export class RunOp implements Op {
           id: `kiln-build-${randomBytes(6).toString('hex')}`,
           rootfs,
           args: step.args,
-          env: step.env,
+          env: [...step.env, ...this.#secretEnv()],
           cwd: step.cwd,
           ...(step.user === '' ? {} : { user: step.user }),
           network: step.network === 'none' || (step.network === 'default' && env.network === 'none') ? 'none' : 'host',
@@ -83,12 +83,32 @@ export class RunOp implements Op {
       out.push({ type: 'bind', source: host, destination: f.path, readonly: true });
     }
     for (const [i, m] of this.#step.mounts.entries()) {
-      out.push(await this.#mount(m, inputs[this.#mountInputs[i] ?? -1], held));
+      const mount = await this.#mount(m, inputs[this.#mountInputs[i] ?? -1], held, scratch);
+      if (mount !== undefined) out.push(mount);
     }
     return out;
   }
 
-  async #mount(m: RunMount, input: Result | undefined, held: MountedDir[]): Promise<ContainerMount> {
+  /**
+   * A secret as a read-only file (BuildKit's default target /run/secrets/<id>)
+   * in the step's scratch dir, removed after the step; `env=` secrets are added
+   * to the environment by {@link RunOp.exec} instead.
+   */
+  async #secret(m: Extract<RunMount, { type: 'secret' }>, scratch: string): Promise<ContainerMount | undefined> {
+    const value = this.#env.secrets?.get(m.id);
+    if (value === undefined) {
+      if (m.required) throw new NotFoundError(`secret ${m.id}: not provided (kiln build --secret id=${m.id},src=FILE)`);
+      return undefined;
+    }
+    if (m.target === null) return undefined;
+    const host = join(scratch, `secret-${createHash('sha256').update(m.id).digest('hex').slice(0, 16)}`);
+    await writeFile(host, value, { mode: m.mode });
+    await chmod(host, m.mode);
+    await chown(host, m.uid, m.gid);
+    return { type: 'bind', source: host, destination: m.target, readonly: true };
+  }
+
+  async #mount(m: RunMount, input: Result | undefined, held: MountedDir[], scratch: string): Promise<ContainerMount | undefined> {
     switch (m.type) {
       case 'tmpfs':
         return { type: 'tmpfs', destination: m.target, options: m.size === null ? [] : [`size=${m.size}`] };
@@ -100,7 +120,7 @@ export class RunOp implements Op {
         return { type: 'bind', source: insideDir(base, m.source), destination: m.target, readonly: true };
       }
       case 'secret':
-        throw new NotImplementedError('RUN --mount=type=secret');
+        return this.#secret(m, scratch);
       case 'ssh':
         throw new NotImplementedError('RUN --mount=type=ssh');
       default: {
@@ -108,6 +128,17 @@ export class RunOp implements Op {
         throw new Error(`internal: unknown mount ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** `RUN --mount=type=secret,env=NAME`: the secret's value in the step's environment only. */
+  #secretEnv(): string[] {
+    const out: string[] = [];
+    for (const m of this.#step.mounts) {
+      if (m.type !== 'secret' || m.env === null) continue;
+      const value = this.#env.secrets?.get(m.id);
+      if (value !== undefined) out.push(`${m.env}=${value.toString('utf8')}`);
+    }
+    return out;
   }
 
   async #view(input: Result | undefined, held: MountedDir[]): Promise<string> {
