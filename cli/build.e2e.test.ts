@@ -242,6 +242,19 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
     assert.match(r2.stderr, /secret token: not provided \(kiln build --secret id=token,src=FILE\)/);
   });
 
+  test('RUN --mount=type=bind: read-only by default; rw writes are discarded', async () => {
+    const dir = await context('bindmount', {
+      Dockerfile: 'FROM bb\nRUN --mount=type=bind,target=/src cat /src/data.txt > /copied\nRUN --mount=type=bind,target=/src,rw echo changed > /src/data.txt && cat /src/data.txt > /rw-seen\n',
+      'data.txt': 'original\n',
+    });
+    const r = build(dir, '-t', 'bindmount');
+    assert.is(r.code, 0, r.stderr);
+    assert.is(kiln(['run', '--rm', 'bindmount', 'cat', '/copied', '/rw-seen']).stdout, 'original\nchanged\n');
+    assert.is(await readFile(join(dir, 'data.txt'), 'utf8'), 'original\n', 'the context was not written');
+    const ro = await context('bindmount-ro', { Dockerfile: 'FROM bb\nRUN --mount=type=bind,target=/src touch /src/x\n' });
+    assert.is(build(ro).code, 1);
+  });
+
   test('json progress is one event per line', async () => {
     const dir = await context('json', { Dockerfile: 'FROM bb\nRUN echo hi\n' });
     const r = kiln(['build', '--progress', 'json', '--no-cache', dir]);

@@ -16,7 +16,7 @@ import { sha256 } from '../../util/digest.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
-import { viewOf, type MountedDir } from './views.js';
+import { mountDir, viewOf, type MountedDir } from './views.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
 export type MountInputs = readonly (number | undefined)[];
@@ -62,14 +62,15 @@ export class RunOp implements Op {
         { signal: ctx.signal, stdio: { stdout: logSink(ctx, 'stdout'), stderr: logSink(ctx, 'stderr') } },
       );
       if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode);
-      for (const m of held.splice(0)) await m.release();
+      // Last mounted first: an rw overlay may sit on a view.
+      for (const m of held.splice(0).reverse()) await m.release();
       const out = await commitStep(env.snapshotter, env.content, { active, parent, key: `step-${randomBytes(8).toString('hex')}` }, stepOptions(env, ctx));
       return [new SnapshotResult(out.key)];
     } catch (err) {
       await env.snapshotter.remove(active).catch(() => undefined);
       throw err;
     } finally {
-      for (const m of held) await m.release().catch(() => undefined);
+      for (const m of held.reverse()) await m.release().catch(() => undefined);
       await rm(scratch, { recursive: true, force: true });
     }
   }
@@ -115,9 +116,10 @@ export class RunOp implements Op {
       case 'cache':
         return { type: 'bind', source: await cacheDir(this.#env, m), destination: m.target, readonly: m.readOnly };
       case 'bind': {
-        if (!m.readOnly) throw new NotImplementedError('RUN --mount=type=bind,rw (a writable bind whose writes are discarded)');
         const base = m.from.kind === 'context' ? this.#env.contextDir : await this.#view(input, held);
-        return { type: 'bind', source: insideDir(base, m.source), destination: m.target, readonly: true };
+        const source = insideDir(base, m.source);
+        if (m.readOnly) return { type: 'bind', source, destination: m.target, readonly: true };
+        return { type: 'bind', source: await this.#scratchOverlay(source, scratch, held), destination: m.target, readonly: false };
       }
       case 'secret':
         return this.#secret(m, scratch);
@@ -139,6 +141,21 @@ export class RunOp implements Op {
       if (value !== undefined) out.push(`${m.env}=${value.toString('utf8')}`);
     }
     return out;
+  }
+
+  /**
+   * `RUN --mount=type=bind,rw`: the source seen through an overlay whose upper
+   * dir lives in the step's scratch space, so the step may write and its
+   * writes are discarded afterwards (BuildKit's semantics).
+   */
+  async #scratchOverlay(source: string, scratch: string, held: MountedDir[]): Promise<string> {
+    const dir = await mkdtemp(join(scratch, 'rw-'));
+    await Promise.all(['upper', 'work'].map((d) => mkdir(join(dir, d))));
+    const mounted = await mountDir(this.#env, [
+      { type: 'overlay', source: dir, options: [`lowerdir=${source}`, 'upperdir=upper', 'workdir=work'] },
+    ]);
+    held.push(mounted);
+    return mounted.path;
   }
 
   async #view(input: Result | undefined, held: MountedDir[]): Promise<string> {
