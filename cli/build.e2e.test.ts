@@ -307,6 +307,9 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
       const pulled = other('pull', ref);
       assert.is(pulled.status, 0, String(pulled.stderr));
       assert.is(other('run', '--rm', ref).stdout, local);
+      // kiln run pulls an image missing from the local store, like docker run.
+      const third = spawnSync(kilnBin, ['--root', join(tmp, 'third-root'), 'run', '--rm', ref], { encoding: 'utf8' });
+      assert.is(third.stdout, local, third.stderr);
       // What an independent client pushes, kiln pulls and runs.
       assert.is(kiln(['save', '--format', 'oci', 'bb', '-o', join(tmp, 'bb-oci.tar')]).code, 0);
       const sk = spawnSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci-archive:${join(tmp, 'bb-oci.tar')}`, `docker://${reg.host}/kiln/by-skopeo:1`], { encoding: 'utf8' });

@@ -9,7 +9,7 @@ import type { CliContext } from '../context.js';
 import { parseVolume, runProcess } from '../run-config.js';
 import { storeLib, workerFor } from './image-cmds.js';
 import type { ContainerMount } from '../../executor/index.js';
-import { AlreadyExistsError, InvalidArgumentError } from '../../util/errors.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 
 interface RunOptions {
   rm?: boolean;
@@ -55,7 +55,14 @@ async function runContainer(ref: string, args: string[], opts: RunOptions, cmd: 
   const w = await workerFor(cmd);
   const { mountAll, unmount } = await import('../../executor/index.js');
   const { unpackImage } = await storeLib();
-  const image = await w.images.get(ref);
+  // Like docker run: an image missing from the local store is pulled first.
+  const image = await w.images.get(ref).catch(async (err: unknown) => {
+    if (!(err instanceof NotFoundError)) throw err;
+    const { pull } = await import('../../registry/index.js');
+    return (await pull(w.images, ref).catch((pullErr: unknown) => {
+      throw new NotFoundError(`image ${ref}: not in the local store, and pulling it failed: ${(pullErr as Error).message}`, { cause: pullErr });
+    })).image;
+  });
   const config = (await w.images.config(image)).config ?? {};
   const proc = await runProcess(config, { env: opts.env, envFile: opts.envFile, ...pick(opts) }, args);
   const mounts: ContainerMount[] = opts.volume.map((v) => ({ type: 'bind', ...parseVolume(v) }));
