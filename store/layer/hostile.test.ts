@@ -33,7 +33,10 @@ t.before.each(async () => {
 });
 
 t.after.each(async () => {
-  assert.equal(await outsideTarget(), before, 'nothing outside the target changed');
+  const after = await outsideTarget();
+  if (JSON.stringify(after) !== JSON.stringify(before)) console.error('DIAG outside changed', JSON.stringify(before), JSON.stringify(after));
+  if (existsSync('/etc/x')) console.error('DIAG /etc/x exists');
+  assert.equal(after, before, 'nothing outside the target changed');
   assert.not.ok(existsSync('/etc/x'));
 });
 
