@@ -33,10 +33,7 @@ t.before.each(async () => {
 });
 
 t.after.each(async () => {
-  const after = await outsideTarget();
-  if (JSON.stringify(after) !== JSON.stringify(before)) console.error('DIAG outside changed', JSON.stringify(before), JSON.stringify(after));
-  if (existsSync('/etc/x')) console.error('DIAG /etc/x exists');
-  assert.equal(after, before, 'nothing outside the target changed');
+  assert.equal(await outsideTarget(), before, 'nothing outside the target changed');
   assert.not.ok(existsSync('/etc/x'));
 });
 
@@ -46,7 +43,8 @@ t.after(async () => {
 
 async function outsideTarget(): Promise<Record<string, string>> {
   const all = await snapshotTree(sandbox);
-  return Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith('jail/target/') && k !== 'jail'));
+  // The target itself changes (entries added, its mtime ticking over a second boundary): only what is outside it counts.
+  return Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith('jail/target/') && k !== 'jail/target' && k !== 'jail'));
 }
 
 async function tarOf(entries: Entry[]): Promise<Buffer> {
