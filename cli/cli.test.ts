@@ -1,6 +1,7 @@
 // The kiln binary as a user runs it: bin/kiln, a real process.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -49,9 +50,14 @@ cli('a bad --format value is a usage error', () => {
 });
 
 cli('a command on a missing image names it and exits 1', () => {
-  const r = run(['--root', '/tmp/kiln-test-cli-empty-root', 'push', 'no-such-image']);
-  assert.is(r.code, 1);
-  assert.is(r.stderr, 'error: image no-such-image: not in the local store\n');
+  const root = mkdtempSync(join(tmpdir(), 'kiln-test-cli-'));
+  try {
+    const r = run(['--root', root, 'push', 'no-such-image']);
+    assert.is(r.code, 1);
+    assert.is(r.stderr, 'error: image no-such-image: not in the local store\n');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 cli('parse --format tree reproduces every BuildKit result', () => {
