@@ -11,11 +11,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContentStore } from '../content/index.js';
-import type { Mount, Snapshotter } from '../snapshot/index.js';
+import { isCommitted, type Mount, type Snapshotter } from '../snapshot/index.js';
 import { applyLayer } from '../../store/layer/index.js';
 import { chainIDs, unpackImage, type ImageStore, type Mounter } from '../../store/index.js';
 import { digestHex, sha256, type Digest } from '../../util/digest.js';
-import { AlreadyExistsError, FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, findError } from '../../util/errors.js';
 import { CREATED_LABEL, DIFF_LABEL, SIZE_LABEL } from './collect.js';
 import type { CacheConfig, CacheStep, SnapshotRef } from './format.js';
 import type { StepIndex } from './usage.js';
@@ -119,7 +119,7 @@ class Materializer {
   /** The base image's chain-ID snapshot, unpacking a local image that has it when it is missing. */
   async #base(chainID: Digest): Promise<string | null> {
     const { snapshotter: sn, images } = this.#t;
-    if (await exists(sn, chainID)) return chainID;
+    if (await isCommitted(sn, chainID)) return chainID;
     this.#chains ??= (async () => {
       const out = [];
       for (const image of await images.list()) out.push({ image, chains: chainIDs((await images.config(image)).rootfs.diff_ids) });
@@ -128,14 +128,14 @@ class Materializer {
     const hit = (await this.#chains).find((c) => c.chains.includes(chainID));
     if (hit === undefined) return null;
     await unpackImage(images, sn, hit.image, { mounter: this.#t.mounter, tmpDir: this.#t.tmpDir, ...(this.#signal === undefined ? {} : { signal: this.#signal }) });
-    return (await exists(sn, chainID)) ? chainID : null;
+    return (await isCommitted(sn, chainID)) ? chainID : null;
   }
 
   /** Applies the step's layer onto `parent` and commits it (or finds it committed already). */
   async #step(step: CacheStep, parent: string | undefined): Promise<string> {
     const { snapshotter: sn, content } = this.#t;
     const key = `step-${digestHex(sha256(JSON.stringify([parent ?? '', step.layer?.diffID ?? null, step.createdAt]))).slice(0, 16)}`;
-    if (await exists(sn, key)) return key;
+    if (await isCommitted(sn, key)) return key;
     const labels: Record<string, string> = { [CREATED_LABEL]: String(step.createdAt) };
     if (step.layer !== null) {
       const { diffID, size } = step.layer;
@@ -163,7 +163,7 @@ class Materializer {
       await this.#release(mount).catch(() => undefined);
       await sn.remove(tmpKey).catch(() => undefined);
       // Another kiln imported the same step first: that is success.
-      if (findError(err, AlreadyExistsError) !== undefined && (await exists(sn, key))) return key;
+      if (findError(err, AlreadyExistsError) !== undefined && (await isCommitted(sn, key))) return key;
       throw err;
     } finally {
       if (mount.dir !== undefined && !mount.mounted) await rm(mount.dir, { recursive: true, force: true }).catch(() => undefined);
@@ -194,16 +194,8 @@ interface MountState {
   mounted: boolean;
 }
 
-async function exists(sn: Snapshotter, key: string): Promise<boolean> {
-  try {
-    return (await sn.stat(key)).kind === 'committed';
-  } catch (err) {
-    if (findError(err, NotFoundError) !== undefined) return false;
-    throw err;
-  }
-}
 
 async function allExist(sn: Snapshotter, ids: readonly string[]): Promise<boolean> {
-  for (const id of ids) if (id !== '' && !(await exists(sn, id))) return false;
+  for (const id of ids) if (id !== '' && !(await isCommitted(sn, id))) return false;
   return true;
 }

@@ -2,3 +2,4 @@
 export type { Mount, SnapshotInfo, SnapshotKind, Snapshotter, Usage } from './types.js';
 export { NativeSnapshotter } from './native.js';
 export { OverlaySnapshotter } from './overlay.js';
+export { isCommitted } from './committed.js';

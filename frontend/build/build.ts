@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Range } from '../../parser/runtime.js';
 import { parseCached } from './parse-cache.js';
+import { isCommitted } from '../../cache/snapshot/index.js';
 import { planBuild, type BuildPlan } from '../plan/index.js';
 import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Result } from '../../solver/index.js';
 import { hostPlatform, writeImage, type Descriptor } from '../../store/index.js';
@@ -125,12 +126,7 @@ export async function build(
 /** A cache record's result: a committed snapshot that still exists, or the empty rootfs. */
 async function loadResult(env: BuildEnv, id: string): Promise<Result | undefined> {
   if (id === '') return new SnapshotResult('');
-  try {
-    return (await env.snapshotter.stat(id)).kind === 'committed' ? new SnapshotResult(id) : undefined;
-  } catch (err) {
-    if (findError(err, NotFoundError) !== undefined) return undefined;
-    throw err;
-  }
+  return (await isCommitted(env.snapshotter, id)) ? new SnapshotResult(id) : undefined;
 }
 
 /** Turns a failed vertex into an error at its Dockerfile lines (BuildKit's `failed to solve: ...`). */

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Mount, Snapshotter } from '../../cache/snapshot/index.js';
-import { FailedPreconditionError, findError, AlreadyExistsError, NotFoundError } from '../../util/errors.js';
+import { isCommitted, type Mount, type Snapshotter } from '../../cache/snapshot/index.js';
+import { FailedPreconditionError, findError, AlreadyExistsError } from '../../util/errors.js';
 import { applyLayer } from '../layer/index.js';
 import type { ImageRecord, ImageStore } from './store.js';
 import { chainIDs } from './write.js';
@@ -38,7 +38,7 @@ export async function unpackImage(images: ImageStore, sn: Snapshotter, image: Im
   const chains = chainIDs(diffIDs);
   for (const [i, key] of chains.entries()) {
     options.signal?.throwIfAborted();
-    if (await exists(sn, key)) continue;
+    if (await isCommitted(sn, key)) continue;
     const layer = manifest.layers[i];
     if (layer === undefined) break;
     await unpackLayer(images, sn, { key, parent: chains[i - 1], digest: layer.digest, diffID: diffIDs[i] ?? key }, options);
@@ -46,14 +46,6 @@ export async function unpackImage(images: ImageStore, sn: Snapshotter, image: Im
   return chains[chains.length - 1];
 }
 
-async function exists(sn: Snapshotter, key: string): Promise<boolean> {
-  try {
-    return (await sn.stat(key)).kind === 'committed';
-  } catch (err) {
-    if (findError(err, NotFoundError) !== undefined) return false;
-    throw err;
-  }
-}
 
 interface LayerJob {
   readonly key: string;
@@ -79,7 +71,7 @@ async function unpackLayer(images: ImageStore, sn: Snapshotter, job: LayerJob, o
     await release(mount, options).catch(() => undefined);
     await sn.remove(tmpKey).catch(() => undefined);
     // Another kiln committed the same layer first: that is success.
-    if (findError(err, AlreadyExistsError) !== undefined && (await exists(sn, job.key))) return;
+    if (findError(err, AlreadyExistsError) !== undefined && (await isCommitted(sn, job.key))) return;
     throw err;
   } finally {
     if (mount.dir !== undefined && !mount.mounted) await rm(mount.dir, { recursive: true, force: true }).catch(() => undefined);
