@@ -50,5 +50,8 @@ export async function buildEnv(
           resetOwner: true,
           cacheDir: join(w.root, 'cache', 'context'),
         }))()),
+    saveContextCache: async () => {
+      if (hasher !== undefined) await (await hasher).save();
+    },
   };
 }

@@ -119,7 +119,7 @@ export async function build(
     return { plan: p, manifest, imageId: configDigest, rootfs };
   } finally {
     await solver.close().catch(() => undefined);
-    await (await env.contextHasher()).save().catch(() => undefined);
+    await env.saveContextCache().catch(() => undefined);
   }
 }
 

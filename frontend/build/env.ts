@@ -30,6 +30,8 @@ export interface BuildEnv {
   readonly network: 'host' | 'none';
   /** The build context's hasher (with .dockerignore and the persisted stat cache); opened once. */
   contextHasher(): Promise<ContextHasher>;
+  /** Persists the context hasher's stat cache if this build opened it (a build with no COPY from the context never does). */
+  saveContextCache(): Promise<void>;
   /** The process's xxhash-wasm instance. */
   xxhash(): Promise<XXHashAPI>;
   /** `--secret` values by id, for `RUN --mount=type=secret`; never part of a cache key or layer. */
