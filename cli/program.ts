@@ -43,6 +43,7 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeLoginCommand(ctx))
     .addCommand(makeLogoutCommand(ctx))
     .addCommand(makePruneCommand(ctx))
-    .addCommand(makeDuCommand(ctx));
+    .addCommand(makeDuCommand(ctx))
+    .addCommand(new Command('system').description('disk use and cleanup, as docker system').addCommand(makeDuCommand(ctx, 'df')).addCommand(makePruneCommand(ctx)));
   return program;
 }

@@ -43,10 +43,11 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
     throw new FailedPreconditionError(`cannot create kiln root ${root}: ${(err as Error).message}`, { cause: err });
   }
   const dir = layoutDir(root);
-  const content = new LocalContentStore(dir);
+  // The lease comes first: what this process reuses from now on is recorded in it (cache/guard.ts).
+  const session = await acquireSession(root);
+  const content = new LocalContentStore(dir, { guard: session });
   await content.cleanupIngests();
   const images = await ImageStore.open(dir, content);
-  const session = await acquireSession(root);
   let snapshots: Promise<Snapshotter> | undefined;
   let executor: Promise<OciRuntimeExecutor> | undefined;
   return {
@@ -54,7 +55,7 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
     content,
     images,
     session,
-    snapshotter: () => (snapshots ??= openSnapshotter(root)),
+    snapshotter: () => (snapshots ??= openSnapshotter(root, session)),
     executor: (runtime) => (executor ??= openExecutor(root, runtime)),
   };
 }
@@ -69,7 +70,7 @@ async function openExecutor(root: string, runtime: string | undefined): Promise<
  * The snapshot driver is chosen once per root (a probe mount tells whether
  * overlayfs works there) and remembered in `<root>/snapshots/driver`.
  */
-async function openSnapshotter(root: string): Promise<Snapshotter> {
+async function openSnapshotter(root: string, guard: Lease): Promise<Snapshotter> {
   const base = join(root, 'snapshots');
   await mkdir(base, { recursive: true });
   const marker = join(base, 'driver');
@@ -80,5 +81,5 @@ async function openSnapshotter(root: string): Promise<Snapshotter> {
   }
   const dir = join(base, driver);
   await mkdir(dir, { recursive: true });
-  return driver === 'overlay' ? new OverlaySnapshotter(dir) : new NativeSnapshotter(dir);
+  return driver === 'overlay' ? new OverlaySnapshotter(dir, { guard }) : new NativeSnapshotter(dir, { guard });
 }

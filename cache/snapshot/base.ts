@@ -13,6 +13,7 @@ import { FailedPreconditionError } from '../../util/errors.js';
 import { diskUsage } from './disk-usage.js';
 import { MetadataStore } from './metadata.js';
 import { checkKey, copyLabels, q, type SnapshotRecord, type SnapshotTable } from './table.js';
+import type { UseGuard } from '../guard.js';
 import type { Mount, SnapshotInfo, Snapshotter, SnapshotKind, Usage } from './types.js';
 
 /** A snapshot with its place on disk and its ancestry resolved. */
@@ -30,8 +31,10 @@ export abstract class DirSnapshotter implements Snapshotter {
   /** The absolute `<dir>/l`, parent of every snapshot directory. */
   protected readonly layersDir: string;
   readonly #meta: MetadataStore;
+  readonly guard: UseGuard | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { guard?: UseGuard } = {}) {
+    this.guard = options.guard;
     const root = resolve(dir);
     this.layersDir = join(root, 'l');
     this.#meta = new MetadataStore(root);

@@ -33,6 +33,8 @@ export interface Usage {
   readonly inodes: number;
 }
 
+import type { UseGuard } from '../guard.js';
+
 /** See the module comment for the lifecycle. All paths returned are absolute. */
 export interface Snapshotter {
   /** Creates an active, writable snapshot on top of `parent` (or empty). */
@@ -54,4 +56,6 @@ export interface Snapshotter {
    * its upper dir (the diff of a step), for a committed one its layer dir.
    */
   layerDir(key: string): Promise<string>;
+  /** Records reused snapshots as used by this process (see cache/guard.ts); {@link isCommitted} goes through it. */
+  readonly guard?: UseGuard | undefined;
 }

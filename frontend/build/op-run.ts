@@ -4,7 +4,7 @@
  * See https://docs.docker.com/reference/dockerfile/#run
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { join, posix, resolve as resolvePath, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ContainerMount } from '../../executor/types.js';
@@ -167,8 +167,16 @@ export class RunOp implements Op {
 
 /** A persistent cache-mount directory under the root, keyed by the mount's id. */
 async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>): Promise<string> {
-  const dir = join(env.root, 'cache-mounts', createHash('sha256').update(m.id).digest('hex').slice(0, 32));
-  await mkdir(dir, { recursive: true });
+  const id = createHash('sha256').update(m.id).digest('hex').slice(0, 32);
+  const dir = join(env.root, 'cache-mounts', id);
+  const make = async (): Promise<void> => {
+    await mkdir(dir, { recursive: true });
+    // Its mtime is its last use, for `kiln prune --cache-mounts --filter until=`.
+    const now = new Date();
+    await utimes(dir, now, now);
+  };
+  // Recorded in this build's lease first, so `kiln prune --cache-mounts` leaves it alone meanwhile.
+  await (env.snapshotter.guard === undefined ? make() : env.snapshotter.guard.use({ cacheMounts: [id] }, make));
   if (m.mode !== null) await chmod(dir, m.mode);
   if (m.uid !== null || m.gid !== null) await chown(dir, m.uid ?? 0, m.gid ?? 0);
   return dir;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCommitted, type Mount, type Snapshotter } from '../../cache/snapshot/index.js';
-import { FailedPreconditionError, findError, AlreadyExistsError } from '../../util/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
 import { applyLayer } from '../layer/index.js';
 import type { ImageRecord, ImageStore } from './store.js';
 import { chainIDs } from './write.js';
@@ -29,6 +29,8 @@ export interface UnpackOptions {
 
 /** Makes sure every layer of `image` is a committed snapshot; returns the top chain ID (undefined for no layers). */
 export async function unpackImage(images: ImageStore, sn: Snapshotter, image: ImageRecord, options: UnpackOptions): Promise<string | undefined> {
+  // Recorded as used (cache/guard.ts): a concurrent prune keeps the image's blobs while they are unpacked.
+  if (!(await images.content.has(image.manifest.digest))) throw new NotFoundError(`image ${image.id}: manifest ${image.manifest.digest} is gone`);
   const config = await images.config(image);
   const manifest = await images.manifest(image);
   const diffIDs = config.rootfs.diff_ids;
