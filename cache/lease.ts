@@ -4,7 +4,8 @@
  * to `<pid>-<start>.refs` (see guard.ts). A collection (`kiln prune`, the
  * automatic GC) runs under `<root>/leases/gc.lock`, the same lock every
  * reuse takes, and keeps:
- * - everything a live session recorded as used (snapshots with their parents);
+ * - everything a live session (the collecting one included: the GC after a
+ *   build keeps what that build reused) recorded as used, snapshots with their parents;
  * - everything created after the oldest live session (or the collection itself)
  *   started, since its creator may be about to reference it.
  * A killed process's lease is stale (its pid is gone or belongs to another
@@ -55,8 +56,8 @@ export async function acquireSession(root: string): Promise<Lease> {
   const dir = leaseDir(root);
   await mkdir(dir, { recursive: true });
   const owner = processIdentity() ?? `${process.pid}:`;
-  // Started a little early, to cover clocks and file times that round down.
-  const record: LeaseRecord = { owner, startedAt: Date.now() - 1000 };
+  // Started a little early, to cover file times that the kernel's coarse clock rounds down.
+  const record: LeaseRecord = { owner, startedAt: Date.now() - 100 };
   const base = join(dir, owner.replace(':', '-'));
   await writeFileAtomic(`${base}.json`, JSON.stringify(record), 0o644, { durable: false });
   const drop = (): void => {
@@ -151,8 +152,8 @@ async function liveUse(root: string, myStart: number): Promise<LiveUse> {
       await rm(path, { force: true });
       continue;
     }
-    if (owner === me) continue;
     if (m[3] === 'json') {
+      if (owner === me) continue; // this process's own new data is young from its start (keepNewerThan)
       const rec = await readJson<LeaseRecord>(path);
       if (rec !== undefined) keepNewerThan = Math.min(keepNewerThan, rec.startedAt);
       continue;

@@ -1,5 +1,5 @@
 /** Root maintenance: `kiln prune` and `kiln du` (`kiln system df`). */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError as UsageError, Option } from 'commander';
 import type { CachePolicy } from '../../cache/gc-plan.js';
 import type { CliContext } from '../context.js';
 import { humanSize, table } from '../format.js';
@@ -58,23 +58,38 @@ export function makePruneCommand(ctx: CliContext): Command {
     .description('remove build cache, stopped containers and data nothing references (never what a running kiln uses)')
     .option('-a, --all', 'also remove every image no container uses (implies --dangling)')
     .option('--dangling', 'also remove dangling (unnamed) images')
-    .option('--filter <filter>', 'only build cache (and cache mounts) last used before: until=DURATION', (v: string, p: string[]) => [...p, v], [] as string[])
-    .option('--keep-storage <size>', 'remove least recently used build cache only until it is at most SIZE (e.g. 10GB)')
+    .option('--filter <filter>', 'only build cache (and cache mounts) last used before: until=DURATION', (v: string, p: string[]) => [...p, usage(() => cachePolicy({ filter: [v] }), v)], [] as string[])
+    .option('--keep-storage <size>', 'remove least recently used build cache only until it is at most SIZE (e.g. 10GB)', (v: string) => usage(() => parseSize(v, '--keep-storage'), v))
     .option('--cache-mounts', 'also remove RUN --mount=type=cache directories no running build uses')
     .option('-f, --force', 'do not ask for confirmation')
-    .action(async (opts: PruneOptions, cmd: Command) => {
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: PruneOptions & { format: 'text' | 'json' }, cmd: Command) => {
       const policy = cachePolicy(opts);
       if (opts.force !== true && process.stdin.isTTY === true && !(await confirm(ctx))) return;
       const w = await workerFor(cmd);
-      if (opts.all === true || opts.dangling === true) await pruneImages(w, opts.all === true, ctx.stdout);
+      if (opts.all === true || opts.dangling === true) await pruneImages(w, opts.all === true, opts.format === 'json' ? () => undefined : ctx.stdout);
       const { collect } = await import('../../cache/gc.js');
       const { gcSources } = await import('../gc-sources.js');
       const { result } = await collect(w.session, await gcSources(w), policy);
+      if (opts.format === 'json') {
+        ctx.stdout(`${JSON.stringify(result)}\n`);
+        return;
+      }
       ctx.stdout(
         `Deleted ${result.records} build cache records, ${result.snapshots} snapshots, ${result.blobs} blobs` +
           `${policy.cacheMounts === true ? `, ${result.cacheMounts} cache mounts` : ''}\nTotal reclaimed space: ${humanSize(result.bytes)}\n`,
       );
     });
+}
+
+/** Checks a flag's value when commander parses it, so a bad one is a usage error (exit 2). */
+function usage(check: () => unknown, value: string): string {
+  try {
+    check();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return value;
 }
 
 async function confirm(ctx: CliContext): Promise<boolean> {
