@@ -4,14 +4,15 @@
  * See https://docs.docker.com/reference/dockerfile/#run
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { join, posix, resolve as resolvePath, relative } from 'node:path';
+import { chmod, chown, lstat, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ContainerMount } from '../../executor/types.js';
+import { resolveInRoot } from '../../executor/index.js';
 import type { RunMount, RunStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
-import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
+import { NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
@@ -114,10 +115,12 @@ export class RunOp implements Op {
       case 'tmpfs':
         return { type: 'tmpfs', destination: m.target, options: m.size === null ? [] : [`size=${m.size}`] };
       case 'cache':
+        // Seeding a cache from a stage or the context (BuildKit's `from=`) is not done yet: refuse rather than ignore it.
+        if (m.from.kind !== 'scratch') throw new NotImplementedError('RUN --mount=type=cache,from=…');
         return { type: 'bind', source: await cacheDir(this.#env, m), destination: m.target, readonly: m.readOnly };
       case 'bind': {
         const base = m.from.kind === 'context' ? this.#env.contextDir : await this.#view(input, held);
-        const source = insideDir(base, m.source);
+        const source = await mountSource(base, m.source);
         if (m.readOnly) return { type: 'bind', source, destination: m.target, readonly: true };
         return { type: 'bind', source: await this.#scratchOverlay(source, scratch, held), destination: m.target, readonly: false };
       }
@@ -182,11 +185,21 @@ async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>):
   return dir;
 }
 
-/** `base/sub` confined to `base` (a bind source never leaves its root). */
-function insideDir(base: string, sub: string): string {
-  const p = resolvePath(base, `.${posix.resolve('/', sub)}`);
-  if (relative(base, p).startsWith('..')) throw new InvalidArgumentError(`mount source ${JSON.stringify(sub)} escapes its root`);
-  return p;
+/**
+ * The host path of a bind source inside `base` (the context or a stage's
+ * rootfs): every symlink on the way, the last one included, resolves inside
+ * `base` (a link to /etc/shadow names `base`/etc/shadow, never the host's),
+ * so the path handed to the runtime holds no symlink left to follow.
+ */
+async function mountSource(base: string, sub: string): Promise<string> {
+  const host = await resolveInRoot(base, sub);
+  try {
+    await lstat(host);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
+    throw new NotFoundError(`mount source ${JSON.stringify(sub)}: not found`, { cause: err });
+  }
+  return host;
 }
 
 /** A writable that forwards container output to the vertex's log. */
