@@ -57,7 +57,9 @@ export async function readText(res: Response, limit: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    for (let r = await reader.read(); !r.done && size < limit; r = await reader.read()) {
+    while (size < limit) {
+      const r = await reader.read();
+      if (r.done) break;
       chunks.push(r.value);
       size += r.value.byteLength;
     }
