@@ -57,8 +57,9 @@ function decompressor(mediaType: string, registry: string, subject: string): Tra
 export async function downloadLayer(ctx: LayerContext, desc: Descriptor, diffID: Digest): Promise<Descriptor> {
   const name = ctx.client.host.name;
   const gzip = desc.mediaType !== MediaType.layer && desc.mediaType !== MediaType.dockerLayer;
-  decompressor(desc.mediaType, name, ctx.subject); // fails early on unsupported types
   const signal = ctx.signal;
+  // A layer already stored needs no decompressor, so only a download fails early on an unsupported type.
+  if (!(await ctx.content.has(diffID))) decompressor(desc.mediaType, name, ctx.subject);
   const size = await withRetry(
     async () => {
       const writer = await claimIngest(ctx.content, `layer-${diffID}`, diffID, { signal, onWait: () => ctx.progress?.({ kind: 'blob', digest: desc.digest, status: 'waiting', size: desc.size }) });
