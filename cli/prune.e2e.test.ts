@@ -24,6 +24,7 @@ if (e2eReady('kiln prune e2e', ['runc', 'busybox', 'tar'])) {
   let root = '';
   const kiln = (args: string[], env: NodeJS.ProcessEnv = {}): Ran => {
     const r = spawnSync(kilnBin, ['--root', root, ...args], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, KILN_GC: '0', ...env } });
+    if (r.status !== 0) console.error(`kiln ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const kilnAsync = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> =>
