@@ -1,8 +1,9 @@
 // Hostile bind-mount sources: symlinks in the context, in a stage or in a base image that
 // point at host paths must resolve inside their own root, never on the host (bin/kiln, runc).
+// WORKDIR shares the root-confined resolver and one of its hostile cases sits here too.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -23,8 +24,10 @@ if (e2eReady('bind mount sources e2e', ['runc', 'busybox'])) {
     return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
   };
   let n = 0;
+  let lastContext = '';
   const build = async (dockerfile: string, links: Record<string, string> = {}, files: Record<string, string> = {}): Promise<{ code: number | null; out: string }> => {
     const dir = join(tmp, `ctx${n++}`);
+    lastContext = dir;
     await mkdir(dir);
     await writeFile(join(dir, 'Dockerfile'), dockerfile);
     for (const [f, body] of Object.entries(files)) {
@@ -56,7 +59,7 @@ if (e2eReady('bind mount sources e2e', ['runc', 'busybox'])) {
     // A "public image" holding a link to /etc.
     const evil = join(tmp, 'evil');
     await mkdir(evil);
-    await writeFile(join(evil, 'Dockerfile'), `FROM bb\nRUN ln -s /etc /etc-link && ln -s ${secretDir}/secret /abs-secret\n`);
+    await writeFile(join(evil, 'Dockerfile'), `FROM bb\nRUN ln -s /etc /etc-link && ln -s ${secretDir}/secret /abs-secret && ln -s ../../../../../../etc /rel-etc\n`);
     assert.is(kiln(['build', '-q', '-t', 'evil', evil]).code, 0);
   });
   test.after(async () => {
@@ -92,10 +95,69 @@ if (e2eReady('bind mount sources e2e', ['runc', 'busybox'])) {
     assert.match(abs.out, /absolute-inside/, 'an absolute link target is read inside the context');
   });
 
+  test('a link through a missing directory (nope/../link) is still resolved inside the root', async () => {
+    refused(await build('FROM bb\nRUN --mount=type=bind,source=s,target=/m cat /m\n', { t: join(secretDir, 'secret'), s: 'nope/../t' }), 'context');
+    refused(await build('FROM bb\nRUN --mount=type=bind,source=s/secret,target=/m cat /m\n', { t: secretDir, s: 'nope/../t' }), 'context, as a directory');
+    const stage = `FROM bb AS s\nRUN ln -s ${secretDir}/secret /t && ln -s nope/../t /s\nFROM bb\nRUN --mount=type=bind,from=s,source=/s,target=/m cat /m\n`;
+    refused(await build(stage), 'from=stage');
+    // WORKDIR makes its directories through the same resolver: nothing may appear on the host.
+    const r = await build(`FROM bb\nRUN ln -s ${secretDir} /t && ln -s nope/../t /w\nWORKDIR /w/made-by-workdir\n`);
+    assert.not.ok(r.out.includes(secret), r.out);
+    assert.equal(await readdir(secretDir), ['secret'], 'WORKDIR created a directory on the host');
+  });
+
+  test('a symlink loop or a missing source is a clear error naming the source and the line', async () => {
+    const loop = await build('FROM bb\nRUN true\nRUN --mount=type=bind,source=a/x,target=/m cat /m\n', { a: 'b', b: 'a' });
+    assert.is(loop.code, 1, loop.out);
+    assert.match(loop.out, /Dockerfile:3:1: .*mount source "\/a\/x" in the build context: too many levels of symbolic links/);
+    assert.not.match(loop.out, /^\s+at /m, 'no stack trace');
+    const missing = await build('FROM bb AS s\nFROM bb\nRUN --mount=type=bind,from=s,source=/nope,target=/m true\n');
+    assert.is(missing.code, 1, missing.out);
+    assert.match(missing.out, /Dockerfile:3:1: .*mount source "\/nope": not found in stage 0/);
+  });
+
+  test('a writable bind of a source named with : or , mounts that source, not host dirs as extra layers', async () => {
+    // overlayfs splits lowerdir= at ':' and its options at ','; these names must stay one path.
+    const colon = `foo:${secretDir}`;
+    const comma = `bar,lowerdir=${secretDir}`;
+    const files = { 'foo/.keep': '', 'bar/.keep': '', [`${colon}/secret`]: 'context-copy-colon\n', [`${comma}/secret`]: 'context-copy-comma\n' };
+    for (const [source, marker] of [[colon, 'context-copy-colon'], [comma, 'context-copy-comma']] as const) {
+      // Through an ARG: the value is expanded after the mount spec is split at its commas, as in BuildKit.
+      const r = await build(`FROM bb\nARG S="${source}"\nRUN --mount=type=bind,source=$S,target=/m,rw cat /m/secret\n`, {}, files);
+      assert.not.ok(r.out.includes(secret), `${source}: the host file's content leaked`);
+      assert.is(r.code, 0, r.out);
+      assert.match(r.out, new RegExp(marker), source);
+    }
+  });
+
+  test('a writable bind lets the step write a directory or a file and discards the writes', async () => {
+    const df = 'FROM bb\nRUN --mount=type=bind,source=d,target=/m,rw --mount=type=bind,source=f,target=/f,rw ' +
+      'touch /m/new && echo changed > /m/old && echo appended >> /f && cat /m/old /f\n';
+    const r = await build(df, { d: './real' }, { 'real/old': 'original\n', f: 'file-before\n' });
+    assert.is(r.code, 0, r.out);
+    assert.match(r.out, /changed/);
+    assert.match(r.out, /file-before\n.*appended/s);
+    assert.equal((await readdir(join(lastContext, 'real'))).sort(), ['old'], 'a write reached the context');
+    assert.is(await readFile(join(lastContext, 'real/old'), 'utf8'), 'original\n');
+    assert.is(await readFile(join(lastContext, 'f'), 'utf8'), 'file-before\n');
+  });
+
+  test('an image\'s relative ../ chain stays in the image', async () => {
+    const r = await build('FROM bb\nRUN --mount=type=bind,from=evil,source=/rel-etc/passwd,target=/m cat /m\n');
+    assert.is(r.code, 0, r.out);
+    assert.match(r.out, /image-passwd-marker/);
+  });
+
+  test('cache mounts with a source subpath are refused as not implemented, not silently ignored', async () => {
+    const r = await build('FROM bb\nRUN --mount=type=cache,source=sub,target=/c ls /c\n');
+    assert.is(r.code, 1, r.out);
+    assert.match(r.out, /Dockerfile:2:1: .*not implemented/);
+  });
+
   test('cache mounts seeded from a stage are refused as not implemented, not silently ignored', async () => {
     const r = await build('FROM bb AS s\nRUN mkdir /seed\nFROM bb\nRUN --mount=type=cache,from=s,source=/seed,target=/c ls /c\n');
     assert.is(r.code, 1, r.out);
-    assert.match(r.out, /not implemented/);
+    assert.match(r.out, /Dockerfile:4:1: .*not implemented/);
   });
 
   test.run();

@@ -4,11 +4,10 @@
  * See https://docs.docker.com/reference/dockerfile/#run
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ContainerMount } from '../../executor/types.js';
-import { resolveInRoot } from '../../executor/index.js';
 import type { RunMount, RunStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
@@ -17,7 +16,8 @@ import { sha256 } from '../../util/digest.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
-import { mountDir, viewOf, type MountedDir } from './views.js';
+import { mountSource, writableSource } from './mount-source.js';
+import { viewOf, type MountedDir } from './views.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
 export type MountInputs = readonly (number | undefined)[];
@@ -115,14 +115,16 @@ export class RunOp implements Op {
       case 'tmpfs':
         return { type: 'tmpfs', destination: m.target, options: m.size === null ? [] : [`size=${m.size}`] };
       case 'cache':
-        // Seeding a cache from a stage or the context (BuildKit's `from=`) is not done yet: refuse rather than ignore it.
+        // Seeding a cache from a stage or the context (BuildKit's `from=`) and mounting a subpath of it
+        // (`source=`) are not done yet: refuse rather than ignore them.
         if (m.from.kind !== 'scratch') throw new NotImplementedError('RUN --mount=type=cache,from=…');
+        if (m.source !== '/') throw new NotImplementedError('RUN --mount=type=cache,source=… (a subpath of the cache)');
         return { type: 'bind', source: await cacheDir(this.#env, m), destination: m.target, readonly: m.readOnly };
       case 'bind': {
         const base = m.from.kind === 'context' ? this.#env.contextDir : await this.#view(input, held);
-        const source = await mountSource(base, m.source);
+        const source = await mountSource(base, m.source, m.from);
         if (m.readOnly) return { type: 'bind', source, destination: m.target, readonly: true };
-        return { type: 'bind', source: await this.#scratchOverlay(source, scratch, held), destination: m.target, readonly: false };
+        return { type: 'bind', source: await writableSource(this.#env, source, m.source, scratch, held), destination: m.target, readonly: false };
       }
       case 'secret':
         return this.#secret(m, scratch);
@@ -144,21 +146,6 @@ export class RunOp implements Op {
       if (value !== undefined) out.push(`${m.env}=${value.toString('utf8')}`);
     }
     return out;
-  }
-
-  /**
-   * `RUN --mount=type=bind,rw`: the source seen through an overlay whose upper
-   * dir lives in the step's scratch space, so the step may write and its
-   * writes are discarded afterwards (BuildKit's semantics).
-   */
-  async #scratchOverlay(source: string, scratch: string, held: MountedDir[]): Promise<string> {
-    const dir = await mkdtemp(join(scratch, 'rw-'));
-    await Promise.all(['upper', 'work'].map((d) => mkdir(join(dir, d))));
-    const mounted = await mountDir(this.#env, [
-      { type: 'overlay', source: dir, options: [`lowerdir=${source}`, 'upperdir=upper', 'workdir=work'] },
-    ]);
-    held.push(mounted);
-    return mounted.path;
   }
 
   async #view(input: Result | undefined, held: MountedDir[]): Promise<string> {
@@ -183,23 +170,6 @@ async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>):
   if (m.mode !== null) await chmod(dir, m.mode);
   if (m.uid !== null || m.gid !== null) await chown(dir, m.uid ?? 0, m.gid ?? 0);
   return dir;
-}
-
-/**
- * The host path of a bind source inside `base` (the context or a stage's
- * rootfs): every symlink on the way, the last one included, resolves inside
- * `base` (a link to /etc/shadow names `base`/etc/shadow, never the host's),
- * so the path handed to the runtime holds no symlink left to follow.
- */
-async function mountSource(base: string, sub: string): Promise<string> {
-  const host = await resolveInRoot(base, sub);
-  try {
-    await lstat(host);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
-    throw new NotFoundError(`mount source ${JSON.stringify(sub)}: not found`, { cause: err });
-  }
-  return host;
 }
 
 /** A writable that forwards container output to the vertex's log. */
