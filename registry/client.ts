@@ -4,6 +4,7 @@
  * registry without leaking secrets.
  * See https://github.com/opencontainers/distribution-spec/blob/main/spec.md#api
  */
+import { DataLossError, findError } from '../util/errors.js';
 import { Authorizer, UNAUTHORIZED_HINT } from './auth.js';
 import { lookupCredentials, type Credentials } from './credentials.js';
 import { describeSpecErrors, parseSpecErrors, redactUrl, RegistryError, type RegistryErrorKind } from './errors.js';
@@ -153,6 +154,9 @@ export class RegistryClient {
       );
     } catch (err) {
       req.signal?.throwIfAborted();
+      // A body that failed its own digest check is kiln's error, not the network's: no retry.
+      const damaged = findError(err, DataLossError);
+      if (damaged !== undefined) throw damaged;
       if (err instanceof RetryableError) throw err;
       throw this.transient(`registry ${this.host.name}: cannot reach ${redactUrl(url.toString())}: ${networkReason(err)}`, err);
     }

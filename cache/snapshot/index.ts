@@ -3,3 +3,4 @@ export type { Mount, SnapshotInfo, SnapshotKind, Snapshotter, Usage } from './ty
 export { NativeSnapshotter } from './native.js';
 export { OverlaySnapshotter } from './overlay.js';
 export { isCommitted } from './committed.js';
+export { removeOrphanDir, scanSnapshots, withDescendants, type SnapshotProblem, type SnapshotScan } from './fsck.js';
