@@ -9,6 +9,7 @@
  */
 import type { Snapshotter } from '../cache/snapshot/index.js';
 import { removeOrphanDir } from '../cache/snapshot/index.js';
+import { mountPointsUnder } from '../executor/index.js';
 import { dropImages } from '../store/index.js';
 import type { Digest } from '../util/digest.js';
 import { imageLayers, type CheckReport, type CheckTarget } from './check-scan.js';
@@ -69,7 +70,7 @@ export async function repairRoot(t: CheckTarget & { readonly snapshotter: Snapsh
   for (const f of report.findings) {
     if (f.kind !== 'orphan-dir') continue;
     await attempt(`snapshot directory ${f.dir}`, async () => {
-      if (!(await removeOrphanDir(f.dir))) throw new Error('something is mounted under it; unmount it first');
+      if (!(await removeOrphanDir(f.dir, mountPointsUnder))) throw new Error('something is mounted under it; unmount it first');
     }, { kind: 'orphan-dir', dir: f.dir });
   }
   return { removed, failed };

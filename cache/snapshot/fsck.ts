@@ -4,7 +4,7 @@
  * every `l/<id>` directory belongs to a snapshot. For `kiln check`; contents of
  * the layers are not checked (nothing records what they should hold).
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MetadataStore } from './metadata.js';
 import type { SnapshotInfo } from './types.js';
@@ -86,22 +86,13 @@ export function withDescendants(infos: readonly SnapshotInfo[], keys: Iterable<s
 /**
  * Removes an orphan layer directory, unless something is mounted on or under
  * it (a leaked mount must be unmounted by hand, not emptied through).
+ * `mountsUnder` lists those mount points (only executor/ knows mounts).
  * Returns false when it was left alone.
  */
-export async function removeOrphanDir(path: string): Promise<boolean> {
-  if (await hasMountUnder(path)) return false;
+export async function removeOrphanDir(path: string, mountsUnder: (dir: string) => Promise<readonly string[]>): Promise<boolean> {
+  if ((await mountsUnder(path)).length > 0) return false;
   await rm(path, { recursive: true, force: true });
   return true;
-}
-
-async function hasMountUnder(path: string): Promise<boolean> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    // Field 5 is the mount point, with space, tab, newline and backslash octal-escaped.
-    const point = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (point !== undefined && (point === path || point.startsWith(`${path}/`))) return true;
-  }
-  return false;
 }
 
 async function isDir(path: string): Promise<boolean> {
