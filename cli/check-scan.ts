@@ -8,7 +8,7 @@
  */
 import type { ContentStore } from '../cache/content/index.js';
 import { damagedDigest } from '../cache/content/index.js';
-import { scanSnapshots, withDescendants, type SnapshotInfo } from '../cache/snapshot/index.js';
+import { scanSnapshots, withDescendants, type SnapshotInfo, type SnapshotProblem } from '../cache/snapshot/index.js';
 import type { CacheKey, CacheStore } from '../solver/index.js';
 import { scanImages, type BlobState, type ImageStore, type ScannedImage } from '../store/index.js';
 import { isDigest, type Digest } from '../util/digest.js';
@@ -41,7 +41,6 @@ export interface CheckReport {
   readonly findings: readonly Finding[];
   /** Every snapshot repair must remove (the broken ones and all built on them), children first. */
   readonly brokenSnapshots: readonly string[];
-  readonly snapshotInfos: readonly SnapshotInfo[];
   readonly images: readonly ScannedImage[];
 }
 
@@ -59,11 +58,25 @@ export async function scanRoot(t: CheckTarget): Promise<CheckReport> {
   const findings: Finding[] = [...blobs.damaged].map(([digest, actual]) => ({ kind: 'blob', digest, actual }));
   const images = await scanImages(t.images, state);
   for (const i of images) if (i.damage !== undefined) findings.push({ kind: 'image', manifest: i.manifest, names: i.names, damage: i.damage });
-  const layerOf = imageLayers(images);
   const snaps = await scanSnapshots(t.snapshotDir, { keepNewerThan: t.keepNewerThan });
+  const s = snapshotFindings(snaps.problems, imageLayers(images));
+  findings.push(...s.findings);
+  const broken = withDescendants(snaps.infos, s.direct).filter((k) => !s.untouchable.has(k));
+  findings.push(...(await scanRecords(t.steps, snaps.infos, { direct: s.direct, all: new Set([...broken, ...s.untouchable]) }, state)));
+  return { findings, brokenSnapshots: broken, images };
+}
+
+/**
+ * The findings for the snapshot scan's problems, the snapshots broken in
+ * themselves (`direct`), and those repair must never remove (`untouchable`: a
+ * table entry whose directory path is not trusted; a broken parent of one then
+ * fails to go, and repair says so).
+ */
+function snapshotFindings(problems: readonly SnapshotProblem[], layerOf: ReadonlyMap<string, string>): { findings: Finding[]; direct: Set<string>; untouchable: Set<string> } {
+  const findings: Finding[] = [];
   const direct = new Set<string>();
   const untouchable = new Set<string>();
-  for (const p of snaps.problems) {
+  for (const p of problems) {
     switch (p.kind) {
       case 'orphan-dir':
         findings.push({ kind: 'orphan-dir', dir: p.dir });
@@ -73,21 +86,19 @@ export async function scanRoot(t: CheckTarget): Promise<CheckReport> {
         findings.push({ kind: 'snapshot', key: p.key, problem: `its directory id ${JSON.stringify(p.id)} is not a snapshot directory name (repair leaves it alone)`, image: undefined });
         break;
       case 'missing-dir':
-      case 'missing-parent':
+      case 'missing-parent': {
         direct.add(p.key);
-        findings.push({ kind: 'snapshot', key: p.key, problem: p.kind === 'missing-dir' ? `its directory ${p.dir} is gone` : `its parent ${JSON.stringify(p.parent)} does not exist`, image: layerOf.get(p.key) });
+        const problem = p.kind === 'missing-dir' ? `its directory ${p.dir} is gone` : `its parent ${JSON.stringify(p.parent)} does not exist`;
+        findings.push({ kind: 'snapshot', key: p.key, problem, image: layerOf.get(p.key) });
         break;
+      }
       default: {
         const never: never = p;
         throw new Error(`internal: unknown snapshot problem ${JSON.stringify(never)}`);
       }
     }
   }
-  // What is built on a bad-id snapshot stays too: removing it would not make the table consistent.
-  const broken = withDescendants(snaps.infos, direct).filter((k) => !untouchable.has(k));
-  const records = await scanRecords(t.steps, snaps.infos, { direct, all: new Set([...broken, ...untouchable]) }, state);
-  findings.push(...records);
-  return { findings, brokenSnapshots: broken, snapshotInfos: snaps.infos, images };
+  return { findings, direct, untouchable };
 }
 
 /** Hashes every committed blob; a blob removed meanwhile (prune) is simply gone. */

@@ -13,7 +13,7 @@ import { DataLossError } from '../../util/errors.js';
 import { rejects } from '../../util/test-assert.js';
 import { flipByte } from '../../util/test-damage.js';
 import { LocalContentStore } from './local.js';
-import { BlobVerifier, damagedDigest, verifiedRanges, VerifyingStream } from './verify.js';
+import { BlobVerifier, damagedDigest, readVerified, verifiedRanges, VerifyingStream } from './verify.js';
 
 const test = suite('blob verification');
 let dir = '';
@@ -111,6 +111,13 @@ test('a one-shot stream of an empty blob verifies', async () => {
   const ranged = await drain(verifiedRanges(store.path(info.digest), info.digest, 0)(0, 0));
   assert.is(ranged.err, undefined);
   assert.is(ranged.got.length, 0);
+});
+
+test('readVerified returns a small blob whole, and refuses a damaged one naming it', async () => {
+  const info = await store.writeBuffer('{"schemaVersion":2}');
+  assert.is((await readVerified(store, info.digest)).toString(), '{"schemaVersion":2}');
+  await flipByte(store.path(info.digest), 3);
+  await rejects(readVerified(store, info.digest), isDamage(info.digest));
 });
 
 test.run();

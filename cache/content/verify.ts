@@ -13,6 +13,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import type { Digest } from '../../util/digest.js';
 import { DataLossError } from '../../util/errors.js';
+import type { ContentStore } from './types.js';
 
 /** What a user should do about a damaged blob. */
 export const REPAIR_HINT = 'run `kiln check --repair` to remove it and everything that depends on it';
@@ -121,6 +122,14 @@ export function verifiedRanges(path: string, digest: Digest, size: number): (sta
     const source = end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: CHUNK }) : Readable.from([]);
     return pipeline(source, new VerifyingStream(verifier, { last }), () => undefined);
   };
+}
+
+/** Reads a whole small blob (a manifest, a config) and checks it against its name. */
+export async function readVerified(store: ContentStore, digest: Digest): Promise<Buffer> {
+  const data = await store.readAll(digest);
+  const actual = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  if (actual !== digest) throw damagedBlobError(digest, `its content hashes to ${actual}`);
+  return data;
 }
 
 /** The actual digest of the blob file at `path` when it is not `digest`; undefined when it is intact. Streams, bounded memory. */
