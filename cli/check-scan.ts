@@ -44,9 +44,12 @@ export interface CheckReport {
   readonly images: readonly ScannedImage[];
 }
 
-/** Scans `t`; see the module comment. */
-export async function scanRoot(t: CheckTarget): Promise<CheckReport> {
-  const blobs = await scanBlobs(t.content);
+/**
+ * Scans `t` against `blobs` (from {@link hashBlobs}); see the module comment.
+ * Meant to run as a collection (cache/lease.ts), so nothing is pruned or
+ * reused meanwhile; hashing, the long part, need not.
+ */
+export async function scanRoot(t: CheckTarget, blobs: BlobHashes): Promise<CheckReport> {
   const late = new Map<Digest, boolean>();
   const state = async (d: Digest): Promise<BlobState> => {
     if (blobs.damaged.has(d)) return 'damaged';
@@ -101,8 +104,14 @@ function snapshotFindings(problems: readonly SnapshotProblem[], layerOf: Readonl
   return { findings, direct, untouchable };
 }
 
-/** Hashes every committed blob; a blob removed meanwhile (prune) is simply gone. */
-async function scanBlobs(content: ContentStore): Promise<{ seen: Set<Digest>; damaged: Map<Digest, string> }> {
+/** What hashing the blobs found: each blob seen, and the damaged ones with the digest of their content. */
+export interface BlobHashes {
+  readonly seen: ReadonlySet<Digest>;
+  readonly damaged: ReadonlyMap<Digest, string>;
+}
+
+/** Hashes every committed blob, one at a time, streaming; a blob removed meanwhile (prune) is simply gone. */
+export async function hashBlobs(content: ContentStore): Promise<BlobHashes> {
   const all: Digest[] = [];
   await content.walk((b) => {
     all.push(b.digest);

@@ -15,7 +15,7 @@ import { makeTar } from '../store/image/testing.js';
 import { sha256, type Digest } from '../util/digest.js';
 import { flipByte } from '../util/test-damage.js';
 import { repairRoot } from './check-repair.js';
-import { scanRoot, type CheckTarget, type Finding } from './check-scan.js';
+import { hashBlobs, scanRoot, type CheckReport, type CheckTarget, type Finding } from './check-scan.js';
 import { describeFinding, describeRemoval } from './commands/check.js';
 
 const test = suite('kiln check: scan and repair');
@@ -68,12 +68,13 @@ async function step(r: Root, key: string, parent: string | undefined, layer: Dig
 }
 
 const lines = (fs: readonly Finding[]): string[] => fs.map(describeFinding);
+const scan = async (r: Root): Promise<CheckReport> => scanRoot(r, await hashBlobs(r.content));
 
 test('a clean root has no findings', async () => {
   const r = await openRoot();
   const { layer } = await image(r, 'app:1', 'a');
   await step(r, 'step-a', undefined, layer);
-  assert.equal((await scanRoot(r)).findings, []);
+  assert.equal((await scan(r)).findings, []);
 });
 
 test('a damaged layer: the blob, the image and the build records through it are reported; repair removes them and a rescan is clean', async () => {
@@ -84,7 +85,7 @@ test('a damaged layer: the blob, the image and the build records through it are 
   const child = await step(r, 'step-child', 'step-bad', undefined);
   const unrelated = await step(r, 'step-other', undefined, undefined);
   await flipByte(r.content.path(bad.layer), 700);
-  const report = await scanRoot(r);
+  const report = await scan(r);
   const out = lines(report.findings);
   assert.is(out.length, 4, out.join('\n'));
   assert.match(out[0] ?? '', new RegExp(`^blob ${bad.layer}: damaged, its content hashes to sha256:[a-f0-9]{64}$`));
@@ -100,7 +101,7 @@ test('a damaged layer: the blob, the image and the build records through it are 
     `removed build cache record ${child}`,
     `removed blob ${bad.layer}`,
   ].sort());
-  assert.equal((await scanRoot(r)).findings, []);
+  assert.equal((await scan(r)).findings, []);
   assert.equal((await r.images.list()).flatMap((i) => i.names), ['docker.io/library/good:1']);
   assert.ok((await r.steps.get(unrelated)) !== undefined, 'an unrelated record stays');
   assert.is(await r.content.has(bad.layer), false);
@@ -113,11 +114,11 @@ test('a missing config blob drops only that image; a missing step snapshot drops
   await r.content.delete(a.image.id);
   const rec = sha256('record for a gone snapshot') as CacheKey;
   await r.steps.set({ key: rec, results: ['', 'step-gone'], createdAt: 1 });
-  const report = await scanRoot(r);
+  const report = await scan(r);
   assert.equal(lines(report.findings), [`image a:1: config ${a.image.id} is missing`, `build cache record ${rec}: snapshot "step-gone" is missing`]);
   const result = await repairRoot(r, report);
   assert.equal(result.removed.map(describeRemoval), ['removed image name a:1', `removed build cache record ${rec}`]);
-  assert.equal((await scanRoot(r)).findings, []);
+  assert.equal((await scan(r)).findings, []);
   assert.equal((await r.images.list()).flatMap((i) => i.names), ['docker.io/library/b:1']);
 });
 
@@ -130,7 +131,7 @@ test('a snapshot directory removed by hand: it and what is built on it go, with 
   const rec = await step(r, 'step-on-base', chain, undefined);
   const meta = JSON.parse(await readFile(join(r.snapshotDir, 'metadata.json'), 'utf8')) as { snapshots: Record<string, { id: string }> };
   await rm(join(r.snapshotDir, 'l', meta.snapshots[chain]?.id ?? 'x'), { recursive: true });
-  const report = await scanRoot(r);
+  const report = await scan(r);
   const out = lines(report.findings);
   assert.match(out[0] ?? '', new RegExp(`^snapshot "${chain}" \\(layer 1 of image base:1\\): missing \\(its directory .* is gone\\), will be re-created from the image's blobs$`));
   assert.equal(out.slice(1), [`build cache record ${rec}: snapshot "step-on-base" is built on a damaged snapshot`]);
@@ -140,7 +141,7 @@ test('a snapshot directory removed by hand: it and what is built on it go, with 
     'removed snapshot "step-on-base"',
     `removed snapshot "${chain}" (layer 1 of image base:1; re-created from its blobs when next used)`,
   ]);
-  assert.equal((await scanRoot(r)).findings, []);
+  assert.equal((await scan(r)).findings, []);
   assert.equal((await r.images.list()).flatMap((i) => i.names), ['docker.io/library/base:1'], 'the image stays');
 });
 
@@ -154,7 +155,7 @@ test('hostile snapshot table: an entry whose id leads outside is reported, repai
   const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { snapshots: Record<string, unknown> };
   meta.snapshots.evil = { id: '../../../../victim', kind: 'committed', labels: {}, createdAt: 1 };
   await writeFile(metaPath, JSON.stringify(meta));
-  const report = await scanRoot(r);
+  const report = await scan(r);
   assert.equal(lines(report.findings), ['snapshot "evil": its directory id "../../../../victim" is not a snapshot directory name (repair leaves it alone)']);
   const result = await repairRoot(r, report);
   assert.equal(result.removed, []);

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import type { Finding } from '../check-scan.js';
-import type { Removal } from '../check-repair.js';
+import type { CheckReport, Finding } from '../check-scan.js';
+import type { Removal, RepairResult } from '../check-repair.js';
 import { workerFor } from './image-cmds.js';
 
 function nameOf(names: readonly string[], manifest: string): string {
@@ -53,6 +53,28 @@ export function describeRemoval(r: Removal): string {
   }
 }
 
+/** Prints what the scan found and, with `repair`, what was removed; true when the root is (now) sound. */
+async function report(ctx: CliContext, scan: CheckReport, repair: (r: CheckReport) => Promise<RepairResult> | undefined): Promise<boolean> {
+  for (const f of scan.findings) ctx.stdout(`${describeFinding(f)}\n`);
+  const n = scan.findings.length;
+  const problems = `${n} problem${n === 1 ? '' : 's'}`;
+  if (n === 0) {
+    ctx.stdout('no problems found\n');
+    return true;
+  }
+  const repaired = repair(scan);
+  if (repaired === undefined) {
+    ctx.stdout(`${problems} found; run \`kiln check --repair\` to remove what is damaged and what depends on it\n`);
+    return false;
+  }
+  const result = await repaired;
+  for (const r of result.removed) ctx.stdout(`${describeRemoval(r)}\n`);
+  for (const f of result.failed) ctx.stderr(`error: could not remove ${f.what}: ${f.reason}\n`);
+  if (result.failed.length > 0) return false;
+  ctx.stdout(`repaired ${problems}; build or pull again what was removed\n`);
+  return true;
+}
+
 export function makeCheckCommand(ctx: CliContext): Command {
   return new Command('check')
     .alias('fsck')
@@ -60,37 +82,24 @@ export function makeCheckCommand(ctx: CliContext): Command {
     .option('--repair', 'remove what is damaged and everything that depends on it')
     .action(async (opts: { repair?: boolean }, cmd: Command) => {
       const w = await workerFor(cmd);
-      const [{ scanRoot }, { JsonFileCacheStore }] = await Promise.all([import('../check-scan.js'), import('../../solver/index.js')]);
+      const [{ hashBlobs, scanRoot }, { repairRoot }, { JsonFileCacheStore }] = await Promise.all([import('../check-scan.js'), import('../check-repair.js'), import('../../solver/index.js')]);
       const snapshotter = await w.snapshotter();
-      // openWorker chose the driver and wrote it down; its directory is where the table and layers live.
+      // openWorker chose the driver and wrote it down; its directory holds the snapshot table and layers.
       const driver = (await readFile(join(w.root, 'snapshots', 'driver'), 'utf8')).trim();
-      const target = {
-        content: w.content,
-        images: w.images,
-        snapshotDir: join(w.root, 'snapshots', driver),
-        steps: new JsonFileCacheStore(join(w.root, 'cache', 'steps'), async () => undefined),
-      };
-      // As a collection (cache/lease.ts): no prune and no reuse runs meanwhile, and what live sessions made lately is kept.
-      const report = await w.session.collect((live) => scanRoot({ ...target, keepNewerThan: live.keepNewerThan }));
-      for (const f of report.findings) ctx.stdout(`${describeFinding(f)}\n`);
-      const n = report.findings.length;
-      if (n === 0) {
-        ctx.stdout('no problems found\n');
-        return;
-      }
-      if (opts.repair !== true) {
-        ctx.stdout(`${n} problem${n === 1 ? '' : 's'} found; run \`kiln check --repair\` to remove what is damaged and what depends on it\n`);
-        ctx.setExitCode(1);
-        return;
-      }
-      const { repairRoot } = await import('../check-repair.js');
-      const result = await w.session.collect(() => repairRoot({ ...target, keepNewerThan: undefined, snapshotter }, report));
-      for (const r of result.removed) ctx.stdout(`${describeRemoval(r)}\n`);
-      for (const f of result.failed) ctx.stderr(`error: could not remove ${f.what}: ${f.reason}\n`);
-      if (result.failed.length > 0) {
-        ctx.setExitCode(1);
-        return;
-      }
-      ctx.stdout(`repaired ${n} problem${n === 1 ? '' : 's'}; build or pull again what was removed\n`);
+      const blobs = await hashBlobs(w.content);
+      // The rest runs as a collection (cache/lease.ts): no prune and no reuse in between, and
+      // what live sessions made since they started is left alone.
+      const sound = await w.session.collect(async (live) => {
+        const target = {
+          content: w.content,
+          images: w.images,
+          snapshotDir: join(w.root, 'snapshots', driver),
+          steps: new JsonFileCacheStore(join(w.root, 'cache', 'steps'), async () => undefined),
+          keepNewerThan: live.keepNewerThan,
+          snapshotter,
+        };
+        return report(ctx, await scanRoot(target, blobs), (r) => (opts.repair === true ? repairRoot(target, r) : undefined));
+      });
+      if (!sound) ctx.setExitCode(1);
     });
 }
