@@ -12,6 +12,7 @@ import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../exec
 import { ImageStore, layoutDir } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
+import { whileWriting } from '../util/no-space.js';
 
 /** The stores of one kiln root. */
 export interface Worker {
@@ -44,7 +45,7 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
   }
   const dir = layoutDir(root);
   // The lease comes first: what this process reuses from now on is recorded in it (cache/guard.ts).
-  const session = await acquireSession(root);
+  const session = await whileWriting(root, 'opening the root', () => acquireSession(root));
   const content = new LocalContentStore(dir, { guard: session });
   await content.cleanupIngests();
   const images = await ImageStore.open(dir, content);

@@ -41,14 +41,7 @@ async function acquire(path: string, options: { timeoutMs?: number; signal?: Abo
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     options.signal?.throwIfAborted();
-    try {
-      const fh = await open(path, 'wx', 0o644);
-      await fh.writeFile(me);
-      await fh.close();
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (await create(path, me)) return;
     const owner = await readFile(path, 'utf8').catch(() => '');
     // An empty file may be a lock being written right now; only a dead owner's lock is stale.
     if (owner !== '' && !isAlive(owner)) {
@@ -80,4 +73,25 @@ async function breakStale(path: string, me: string): Promise<void> {
     await link(aside, path).catch(() => undefined);
   }
   await rm(aside, { force: true });
+}
+
+/** Creates the lock file holding `me`; false when it exists already. */
+async function create(path: string, me: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await fh.writeFile(me);
+    await fh.close();
+    return true;
+  } catch (err) {
+    // A lock whose owner could not be written (a full disk) would stay empty, and so held, for ever.
+    await fh.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw err;
+  }
 }

@@ -7,9 +7,10 @@
  * and how it is mounted.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FailedPreconditionError } from '../../util/errors.js';
+import { isNoSpace } from '../../util/no-space.js';
 import { diskUsage } from './disk-usage.js';
 import { MetadataStore } from './metadata.js';
 import { checkKey, copyLabels, q, type SnapshotRecord, type SnapshotTable } from './table.js';
@@ -80,9 +81,30 @@ export abstract class DirSnapshotter implements Snapshotter {
 
   async remove(key: string): Promise<void> {
     checkKey(key);
-    const rec = await this.#meta.update((t) => t.remove(key));
+    let rec: SnapshotRecord;
+    try {
+      rec = await this.#meta.update((t) => t.remove(key));
+    } catch (err) {
+      if (!isNoSpace(err) || !(await this.#freeUncommitted(key))) throw err;
+      rec = await this.#meta.update((t) => t.remove(key));
+    }
     // The table no longer names the directory, so a failed delete leaves only garbage.
     await rm(join(this.layersDir, rec.id), { recursive: true, force: true });
+  }
+
+  /**
+   * The disk is too full to rewrite the table, and a step's own writes are
+   * often what filled it: deletes the files of active or view snapshot `key`
+   * (nothing may use a snapshot being removed) before its record goes.
+   * Committed snapshots keep theirs: a record must never name a missing layer.
+   */
+  async #freeUncommitted(key: string): Promise<boolean> {
+    const table = await this.#meta.read();
+    const rec = table.get(key);
+    if (rec.kind === 'committed' || table.childrenOf(key).length > 0) return false;
+    const dir = join(this.layersDir, rec.id);
+    for (const name of await readdir(dir).catch(() => [])) await rm(join(dir, name), { recursive: true, force: true });
+    return true;
   }
 
   async stat(key: string): Promise<SnapshotInfo> {
