@@ -5,7 +5,7 @@
  * its root locked.
  */
 import { readFileSync } from 'node:fs';
-import { link, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from './errors.js';
 
@@ -45,7 +45,7 @@ async function acquire(path: string, options: { timeoutMs?: number; signal?: Abo
     const owner = await readFile(path, 'utf8').catch(() => '');
     // An empty file may be a lock being written right now; only a dead owner's lock is stale.
     if (owner !== '' && !isAlive(owner)) {
-      await breakStale(path, me);
+      await breakStale(path, me, owner);
       continue;
     }
     if (Date.now() > deadline) throw new UnavailableError(`lock ${path} is held by pid ${owner.split(':')[0] || '?'}`);
@@ -56,23 +56,22 @@ async function acquire(path: string, options: { timeoutMs?: number; signal?: Abo
 /**
  * Removes a dead owner's lock. Two waiters may both see it stale; removing it
  * by name would let the slower one delete the lock the faster one has just
- * taken. Instead the lock is moved aside (only one rename wins) and, if what
- * was moved turns out to be a live owner's, put back.
+ * taken. So a lock is broken only under a second lock, `<path>.break`, and
+ * only if it still holds the dead owner read under that lock. (A `.break`
+ * whose own owner died is removed plainly: it is held for two file calls.)
  */
-async function breakStale(path: string, me: string): Promise<void> {
-  const aside = `${path}.stale-${me.replace(':', '-')}-${Date.now()}`;
+async function breakStale(path: string, me: string, stale: string): Promise<void> {
+  const brk = `${path}.break`;
+  if (!(await create(brk, me))) {
+    const owner = await readFile(brk, 'utf8').catch(() => '');
+    if (owner !== '' && !isAlive(owner)) await rm(brk, { force: true });
+    return;
+  }
   try {
-    await rename(path, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else moved it
-    throw err;
+    if ((await readFile(path, 'utf8').catch(() => '')) === stale) await rm(path, { force: true });
+  } finally {
+    await rm(brk, { force: true });
   }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  if (moved === '' || isAlive(moved)) {
-    // Not the stale lock: a live (or just-created) one. Restore it unless a third process took the name.
-    await link(aside, path).catch(() => undefined);
-  }
-  await rm(aside, { force: true });
 }
 
 /** Creates the lock file holding `me`; false when it exists already. */
