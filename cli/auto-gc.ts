@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GcResult } from '../cache/gc.js';
+import type { GcResult } from '../cache/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { gcConfig } from './gc-config.js';
 import type { Worker } from './worker.js';
@@ -26,7 +26,7 @@ export async function autoGc(w: Worker, env: NodeJS.ProcessEnv = process.env): P
     .catch(() => undefined);
   const now = Date.now();
   if (last !== undefined && now - last.at < Math.max(cfg.intervalMs, last.tookMs)) return undefined;
-  const { collect } = await import('../cache/gc.js');
+  const { collect } = await import('../cache/index.js');
   const { gcSources } = await import('./gc-sources.js');
   const { result } = await collect(w.session, await gcSources(w), { buildCache: true, keepBytes: cfg.keepBytes });
   await writeFileAtomic(stamp, JSON.stringify({ at: Date.now(), tookMs: Date.now() - now } satisfies LastRun), 0o644, { durable: false });

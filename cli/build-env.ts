@@ -5,8 +5,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import xxhashWasm, { type XXHashAPI } from 'xxhash-wasm';
-import { ContextHasher, ignoreMatcher, readDockerignore } from '../frontend/context/index.js';
-import type { BuildEnv } from '../frontend/build/index.js';
+import { ContextHasher, ignoreMatcher, readDockerignore } from '../frontend/index.js';
+import type { BuildEnv } from '../frontend/index.js';
 import { mountAll, unmount } from '../executor/index.js';
 import type { Worker } from './worker.js';
 

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildOutput } from './build-options.js';
 import type { Worker } from './worker.js';
-import type { BuildEnv, BuildOutcome } from '../frontend/build/index.js';
+import type { BuildEnv, BuildOutcome } from '../frontend/index.js';
 import { saveImages } from '../store/index.js';
 
 const run = promisify(execFile);
@@ -57,6 +57,6 @@ async function atomicFile(dest: string, write: (fh: Awaited<ReturnType<typeof op
 }
 
 async function rootfsView(env: BuildEnv, key: string | undefined): Promise<{ path: string; release(): Promise<void> }> {
-  const { viewOfSnapshot } = await import('../frontend/build/index.js');
+  const { viewOfSnapshot } = await import('../frontend/index.js');
   return viewOfSnapshot(env, key);
 }

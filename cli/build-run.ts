@@ -4,7 +4,7 @@ import type { CliContext } from './context.js';
 import type { BuildOutput } from './build-options.js';
 import { createRenderer, type RenderMode } from './render/index.js';
 import type { Worker } from './worker.js';
-import { build, type BuildEnv, type BuildRequest } from '../frontend/build/index.js';
+import { build, type BuildEnv, type BuildRequest } from '../frontend/index.js';
 import { normalizeName } from '../store/index.js';
 import { writeOutputs } from './build-outputs.js';
 import { whileWriting } from '../util/no-space.js';

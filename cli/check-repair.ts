@@ -7,8 +7,8 @@
  * snapshots with every snapshot built on them (an image's layer snapshots are
  * unpacked again from its blobs), damaged blobs, and orphan snapshot dirs.
  */
-import type { Snapshotter } from '../cache/snapshot/index.js';
-import { removeOrphanDir } from '../cache/snapshot/index.js';
+import type { Snapshotter } from '../cache/index.js';
+import { removeOrphanDir } from '../cache/index.js';
 import { mountPointsUnder } from '../executor/index.js';
 import { dropImages } from '../store/index.js';
 import type { Digest } from '../util/digest.js';

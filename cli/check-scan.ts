@@ -6,14 +6,14 @@
  * It lives in cli/ because it joins the stores of several rooms (content,
  * snapshots, images, the solver's step records), as the composition root does.
  */
-import type { ContentStore } from '../cache/content/index.js';
-import { damagedDigest } from '../cache/content/index.js';
-import { scanSnapshots, withDescendants, type SnapshotInfo, type SnapshotProblem } from '../cache/snapshot/index.js';
+import type { ContentStore } from '../cache/index.js';
+import { damagedDigest } from '../cache/index.js';
+import { scanSnapshots, withDescendants, type SnapshotInfo, type SnapshotProblem } from '../cache/index.js';
 import type { CacheKey, CacheStore } from '../solver/index.js';
 import { scanImages, type BlobState, type ImageStore, type ScannedImage } from '../store/index.js';
 import { isDigest, type Digest } from '../util/digest.js';
 
-/** The snapshot label naming a step snapshot's layer blob (frontend/build/layer-commit.ts). */
+/** The snapshot label naming a step snapshot's layer blob (frontend/builder/layer-commit.ts). */
 const DIFF_LABEL = 'kiln.layer.diffid';
 
 /** One problem, naming the thing at fault. */

@@ -3,8 +3,8 @@
  * from the same picture and plan the collector uses (a dry run under its
  * lock), so the reclaimable total is what prune then frees.
  */
-import { cacheBytes, chainOf, isDisposable, layerBlobOf, type RootPicture } from '../cache/gc-plan.js';
-import { collect } from '../cache/gc.js';
+import { cacheBytes, chainOf, isDisposable, layerBlobOf, type RootPicture } from '../cache/index.js';
+import { collect } from '../cache/index.js';
 import { chainIDs } from '../store/index.js';
 import type { Digest } from '../util/digest.js';
 import { gcSources } from './gc-sources.js';

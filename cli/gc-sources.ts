@@ -4,8 +4,8 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CacheEntry, CacheMountEntry } from '../cache/gc-plan.js';
-import type { GcSources, ImageRoots } from '../cache/gc.js';
+import type { CacheEntry, CacheMountEntry } from '../cache/index.js';
+import type { GcSources, ImageRoots } from '../cache/index.js';
 import type { CacheKey } from '../solver/index.js';
 import { JsonFileCacheStore } from '../solver/index.js';
 import { chainIDs } from '../store/index.js';

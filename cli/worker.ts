@@ -5,9 +5,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LocalContentStore } from '../cache/content/index.js';
-import { acquireSession, type Lease } from '../cache/lease.js';
-import { NativeSnapshotter, OverlaySnapshotter, type Snapshotter } from '../cache/snapshot/index.js';
+import { LocalContentStore } from '../cache/index.js';
+import { acquireSession, type Lease } from '../cache/index.js';
+import { NativeSnapshotter, OverlaySnapshotter, type Snapshotter } from '../cache/index.js';
 import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../executor/index.js';
 import { ImageStore, layoutDir } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';

@@ -4,6 +4,7 @@
  * planner) need. Importing it does not load chevrotain, so a build whose
  * parse result is cached starts faster. `parse` lives in index.ts / parse.ts.
  */
+export type * from './types.js';
 export { DockerfileSyntaxError } from './errors.js';
 export { chompHeredocContent } from './heredoc.js';
 export { ShellLex, ShellExpansionError, expandWord } from './shell/index.js';

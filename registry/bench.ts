@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
-import { LocalContentStore } from '../cache/content/index.js';
+import { LocalContentStore } from '../cache/index.js';
 import { ImageStore, importRootfs, layoutDir } from '../store/index.js';
 import { pull, push } from './index.js';
 import { startRegistry } from './test-servers.js';

@@ -13,7 +13,7 @@ export { lookupCredentials, dockerConfigPath, type Credentials } from './credent
 export { parsePlatform, formatPlatform } from './manifest.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export type { RegistryProgress, BlobStatus, ProgressSink } from './progress.js';
-// Building blocks for other OCI artifacts kiln stores in registries (the build cache, cache/export/registry.ts).
+// Building blocks for other OCI artifacts kiln stores in registries (the build cache, remotecache/registry.ts).
 export { putManifest } from './push.js';
 export { familiar } from './pull.js';
 export { fetchConfig } from './pull-config.js';

@@ -8,7 +8,7 @@
  * while waiting, so each blob crosses the network once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContentStore, ContentWriter } from '../cache/content/index.js';
+import type { ContentStore, ContentWriter } from '../cache/index.js';
 import type { Digest } from '../util/digest.js';
 import { FailedPreconditionError } from '../util/errors.js';
 

@@ -5,7 +5,7 @@
  * (see ingest-claim.ts), and a failed pull stores no config (no image id).
  * See https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs
  */
-import type { ContentStore } from '../cache/content/index.js';
+import type { ContentStore } from '../cache/index.js';
 import type { Descriptor } from '../store/index.js';
 import { sha256, type Digest } from '../util/digest.js';
 import type { RegistryClient } from './client.js';

@@ -8,7 +8,7 @@
 import { Readable, PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { ContentStore, ContentWriter } from '../cache/content/index.js';
+import type { ContentStore, ContentWriter } from '../cache/index.js';
 import { MediaType, type Descriptor } from '../store/index.js';
 import { DigestStream, type Digest } from '../util/digest.js';
 import { KilnError, NotImplementedError } from '../util/errors.js';

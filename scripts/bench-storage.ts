@@ -10,8 +10,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalContentStore } from '../cache/content/index.js';
-import { applyLayer, createDiffStream } from '../store/layer/index.js';
+import { LocalContentStore } from '../cache/index.js';
+import { applyLayer, createDiffStream } from '../store/index.js';
 import { ImageStore, importRootfs } from '../store/index.js';
 
 type Case = 'diff' | 'apply' | 'import';

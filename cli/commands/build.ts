@@ -10,7 +10,7 @@ import { parseBuildArg, parseLabel, parseOutput, parsePlatform, readSecret, type
 import { rootOf, workerFor } from './image-cmds.js';
 import { InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
-import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../cache/export/index.js';
+import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
 
 interface BuildFlags {
   file?: string;
@@ -92,7 +92,7 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     secrets: new Map(await Promise.all(flags.secret.map((s) => readSecret(s)))),
   });
   const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
-  const fb = await import('../../frontend/build/index.js');
+  const fb = await import('../../frontend/index.js');
   if (flags.dryRun === true) {
     const p = await fb.plan(env, request);
     // One write: a plan of 100,000 steps line by line spends more time in write(2) than in planning.

@@ -1,6 +1,6 @@
 /** Root maintenance: `kiln prune` and `kiln du` (`kiln system df`). */
 import { Command, InvalidArgumentError as UsageError, Option } from 'commander';
-import type { CachePolicy } from '../../cache/gc-plan.js';
+import type { CachePolicy } from '../../cache/index.js';
 import type { CliContext } from '../context.js';
 import { humanSize, table } from '../format.js';
 import { parseDuration, parseSize } from '../units.js';
@@ -68,7 +68,7 @@ export function makePruneCommand(ctx: CliContext): Command {
       if (opts.force !== true && process.stdin.isTTY === true && !(await confirm(ctx))) return;
       const w = await workerFor(cmd);
       if (opts.all === true || opts.dangling === true) await pruneImages(w, opts.all === true, opts.format === 'json' ? () => undefined : ctx.stdout);
-      const { collect } = await import('../../cache/gc.js');
+      const { collect } = await import('../../cache/index.js');
       const { gcSources } = await import('../gc-sources.js');
       const { result } = await collect(w.session, await gcSources(w), policy);
       if (opts.format === 'json') {

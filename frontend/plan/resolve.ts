@@ -6,7 +6,7 @@
  * See https://docs.docker.com/reference/dockerfile/#onbuild
  */
 import { DockerfileSyntaxError, parseInstruction, type Range, type Stage } from '../../parser/runtime.js';
-import type { Dockerfile } from '../../parser/types.js';
+import type { Dockerfile } from '../../parser/runtime.js';
 import type { Platform } from '../../store/index.js';
 import { locate, type Expander } from './expand.js';
 import { nodeCommand, reachable, sourcesOf, stageDeps, type NodeCommand, type StageCommand, type StageNode } from './graph.js';
@@ -67,7 +67,7 @@ async function resolveStages(input: ResolveInput): Promise<Set<number>> {
  */
 let parseText: ((text: string, options: { filename: string }) => Dockerfile) | undefined;
 async function loadParser(): Promise<void> {
-  parseText ??= (await import('../../parser/parse.js')).parse;
+  parseText ??= (await import('../../parser/index.js')).parse;
 }
 
 function sorted(set: ReadonlySet<number>): number[] {

@@ -7,7 +7,7 @@
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack, type Pack } from 'tar-stream';
-import { BlobVerifier, VerifyingStream } from '../../cache/content/index.js';
+import { BlobVerifier, VerifyingStream } from '../../cache/index.js';
 import { digestHex, type Digest } from '../../util/digest.js';
 import { MediaType, REF_NAME, type Descriptor, type Index } from './oci.js';
 import { familiarName, normalizeName, parseReference } from './reference.js';

@@ -4,7 +4,7 @@
  * digests, as in Docker.
  */
 import { join } from 'node:path';
-import { readVerified, type ContentStore } from '../../cache/content/index.js';
+import { readVerified, type ContentStore } from '../../cache/index.js';
 import { isDigest, type Digest } from '../../util/digest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { IndexFile, refName, withRefName } from './index-file.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
-import { LocalContentStore } from '../../cache/content/index.js';
+import { LocalContentStore } from '../../cache/index.js';
 import { ImageStore } from './store.js';
 
 /** An entry of a test tarball. */

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { damagedBlobError, damagedDigest, type ContentStore } from '../../cache/content/index.js';
-import { isCommitted, type Mount, type Snapshotter } from '../../cache/snapshot/index.js';
+import { damagedBlobError, damagedDigest, type ContentStore } from '../../cache/index.js';
+import { isCommitted, type Mount, type Snapshotter } from '../../cache/index.js';
 import type { Digest } from '../../util/digest.js';
 import { AlreadyExistsError, FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
 import { applyLayer } from '../layer/index.js';

@@ -1,4 +1,4 @@
-import type { ContentStore } from '../../cache/content/index.js';
+import type { ContentStore } from '../../cache/index.js';
 import { sha256, type Digest } from '../../util/digest.js';
 import { MediaType, type Descriptor, type ImageConfig, type Manifest } from './oci.js';
 

@@ -1,7 +1,7 @@
 // --cache-from / --cache-to parsing: what buildx accepts, and clear errors for the rest.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InvalidArgumentError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 import { formatCacheSpec, parseCacheFrom, parseCacheTo } from './spec.js';
 
 const t = suite('cache specs');

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { e2eReady } from '../../util/test-e2e.js';
-import { repoRoot } from '../../util/test-paths.js';
+import { e2eReady } from '../util/test-e2e.js';
+import { repoRoot } from '../util/test-paths.js';
 
 const kilnBin = join(repoRoot(), 'bin', 'kiln');
 

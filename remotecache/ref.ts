@@ -1,6 +1,6 @@
 /** The registry reference of a `type=registry` cache spec. */
-import { parseReference, type Reference } from '../../store/index.js';
-import { InvalidArgumentError } from '../../util/errors.js';
+import { parseReference, type Reference } from '../store/index.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** Parses a cache ref; `--cache-to` must name a tag (a digest cannot be pushed to). Throws InvalidArgumentError. */
 export function cacheReference(ref: string, flag: '--cache-to' | '--cache-from'): Reference {

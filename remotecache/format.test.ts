@@ -1,9 +1,9 @@
 // The cache image's config: what is written reads back, and damaged configs are refused with a reason.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chainIDs, MediaType } from '../../store/index.js';
-import { sha256, type Digest } from '../../util/digest.js';
-import { FailedPreconditionError } from '../../util/errors.js';
+import { chainIDs, MediaType } from '../store/index.js';
+import { sha256, type Digest } from '../util/digest.js';
+import { FailedPreconditionError } from '../util/errors.js';
 import { cacheManifest, CACHE_CONFIG_MEDIA_TYPE, decodeCacheConfig, encodeCacheConfig, type CacheConfig } from './format.js';
 
 const t = suite('cache config format');

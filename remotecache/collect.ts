@@ -5,16 +5,16 @@
  * snapshot ends the chain. A record whose snapshots or layer blobs are gone
  * is left out: it could not be rebuilt elsewhere.
  */
-import type { ContentStore } from '../content/index.js';
-import type { Snapshotter } from '../snapshot/index.js';
-import { chainIDs, type ImageStore } from '../../store/index.js';
-import { isDigest, type Digest } from '../../util/digest.js';
-import { findError, NotFoundError } from '../../util/errors.js';
+import type { ContentStore } from '../cache/index.js';
+import type { Snapshotter } from '../cache/index.js';
+import { chainIDs, type ImageStore } from '../store/index.js';
+import { isDigest, type Digest } from '../util/digest.js';
+import { findError, NotFoundError } from '../util/errors.js';
 import type { CacheConfig, CacheEntry, CacheStep, SnapshotRef } from './format.js';
 import type { CacheMode } from './spec.js';
 import type { StepRecord } from './usage.js';
 
-/** Snapshot labels shared with frontend/build/layer-commit.ts. */
+/** Snapshot labels shared with frontend/builder/layer-commit.ts. */
 export const DIFF_LABEL = 'kiln.layer.diffid';
 export const SIZE_LABEL = 'kiln.layer.size';
 /** When an imported step first ran on the machine that built it; loadStep prefers it to the commit time. */

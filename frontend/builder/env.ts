@@ -2,9 +2,9 @@
  * What every build op needs: the root's stores, the executor, the context, and
  * build-wide settings. Built once per `kiln build` by the composition root.
  */
-import type { ContentStore } from '../../cache/content/index.js';
-import type { Snapshotter } from '../../cache/snapshot/index.js';
-import type { Executor } from '../../executor/types.js';
+import type { ContentStore } from '../../cache/index.js';
+import type { Snapshotter } from '../../cache/index.js';
+import type { Executor } from '../../executor/index.js';
 import type { Mounter } from '../../store/index.js';
 import type { ImageStore } from '../../store/index.js';
 import type { Result } from '../../solver/index.js';

@@ -30,10 +30,10 @@ import {
   type ClientOptions,
   type LayerContext,
   type PushContext,
-} from '../../registry/index.js';
-import { MediaType, type Descriptor, type Manifest } from '../../store/index.js';
-import type { Digest } from '../../util/digest.js';
-import { FailedPreconditionError, findError } from '../../util/errors.js';
+} from '../registry/index.js';
+import { MediaType, type Descriptor, type Manifest } from '../store/index.js';
+import type { Digest } from '../util/digest.js';
+import { FailedPreconditionError, findError } from '../util/errors.js';
 import type { CacheEnv } from './cache.js';
 import { CACHE_CONFIG_MEDIA_TYPE, cacheManifest, decodeCacheConfig, type CacheConfig } from './format.js';
 import { materialize, type ImportSummary } from './materialize.js';

@@ -4,7 +4,7 @@
  * history entry's `empty_layer` filled from what actually happened, and
  * `created` from SOURCE_DATE_EPOCH when set (so two clean builds match).
  */
-import type { Snapshotter } from '../../cache/snapshot/index.js';
+import type { Snapshotter } from '../../cache/index.js';
 import type { BuildPlan, PlannedStage } from '../plan/index.js';
 import { MediaType, type Descriptor, type HistoryEntry, type ImageConfig } from '../../store/index.js';
 import { FailedPreconditionError } from '../../util/errors.js';

@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import type { Range } from '../../parser/runtime.js';
 import { parseCached } from './parse-cache.js';
-import { isCommitted } from '../../cache/snapshot/index.js';
+import { isCommitted } from '../../cache/index.js';
 import { planBuild, type BuildPlan } from '../plan/index.js';
 import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Result } from '../../solver/index.js';
 import { hostPlatform, writeImage, type Descriptor } from '../../store/index.js';
-import { CacheUsage, checkCacheTo, exportCache, importCache, type CacheFromSpec, type CacheToSpec } from '../../cache/export/index.js';
+import { CacheUsage, checkCacheTo, exportCache, importCache, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
 import { findError, KilnError, NotFoundError } from '../../util/errors.js';
 import { asNoSpace, isNoSpace, whileWriting } from '../../util/no-space.js';
 import { SnapshotResult, type BuildEnv } from './env.js';

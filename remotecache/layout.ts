@@ -13,10 +13,10 @@ import { copyFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promi
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { MediaType, REF_NAME, type Descriptor, type Index, type Manifest } from '../../store/index.js';
-import { writeFileAtomic, fsyncDir } from '../../util/atomic-write.js';
-import { digestHex, isDigest, sha256, type Digest } from '../../util/digest.js';
-import { FailedPreconditionError } from '../../util/errors.js';
+import { MediaType, REF_NAME, type Descriptor, type Index, type Manifest } from '../store/index.js';
+import { writeFileAtomic, fsyncDir } from '../util/atomic-write.js';
+import { digestHex, isDigest, sha256, type Digest } from '../util/digest.js';
+import { FailedPreconditionError } from '../util/errors.js';
 import { CACHE_CONFIG_MEDIA_TYPE } from './format.js';
 
 /** The tag the cache manifest carries in index.json (as buildx's local cache does). */

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Mount } from '../../cache/snapshot/index.js';
+import type { Mount } from '../../cache/index.js';
 import type { BuildEnv } from './env.js';
 
 /** A mounted directory and how to let it go. */

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startRegistry, type TestRegistry } from '../../registry/test-servers.js';
-import { e2eReady } from '../../util/test-e2e.js';
-import { repoRoot } from '../../util/test-paths.js';
+import { startRegistry, type TestRegistry } from '../registry/test-servers.js';
+import { e2eReady } from '../util/test-e2e.js';
+import { repoRoot } from '../util/test-paths.js';
 
 const kilnBin = join(repoRoot(), 'bin', 'kiln');
 

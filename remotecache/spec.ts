@@ -4,7 +4,7 @@
  * `type=registry,ref=R`. A bare value for `--cache-from` is a registry ref,
  * as in buildx. See https://docs.docker.com/build/cache/backends/
  */
-import { InvalidArgumentError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../util/errors.js';
 
 /** Which steps an export covers: `min` the final image's, `max` every step the build solved. */
 export type CacheMode = 'min' | 'max';

@@ -4,10 +4,10 @@
  * format is format.ts's; where it lives (an OCI layout directory, a registry)
  * is the spec's `type`.
  */
-import type { ContentStore } from '../content/index.js';
-import type { Snapshotter } from '../snapshot/index.js';
-import type { Descriptor, ImageStore, Mounter } from '../../store/index.js';
-import type { ClientOptions } from '../../registry/index.js';
+import type { ContentStore } from '../cache/index.js';
+import type { Snapshotter } from '../cache/index.js';
+import type { Descriptor, ImageStore, Mounter } from '../store/index.js';
+import type { ClientOptions } from '../registry/index.js';
 import { collectCache } from './collect.js';
 import { cacheManifest, decodeCacheConfig, encodeCacheConfig } from './format.js';
 import { readCacheLayout, writeCacheLayout } from './layout.js';

@@ -7,9 +7,9 @@
  * layers, uncompressed. Base image layers are not in it: a step chain starts
  * at a base image's chain ID, which the importing machine unpacks itself.
  */
-import { chainIDs, MediaType, type Descriptor, type Manifest } from '../../store/index.js';
-import { isDigest, sha256, type Digest } from '../../util/digest.js';
-import { FailedPreconditionError } from '../../util/errors.js';
+import { chainIDs, MediaType, type Descriptor, type Manifest } from '../store/index.js';
+import { isDigest, sha256, type Digest } from '../util/digest.js';
+import { FailedPreconditionError } from '../util/errors.js';
 
 export const CACHE_CONFIG_MEDIA_TYPE = 'application/vnd.kiln.cache.config.v1+json';
 

@@ -9,9 +9,9 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContentStore } from '../../cache/content/index.js';
-import { NativeSnapshotter, type Snapshotter } from '../../cache/snapshot/index.js';
-import { createDiffStream } from '../../store/layer/index.js';
+import type { ContentStore } from '../../cache/index.js';
+import { NativeSnapshotter, type Snapshotter } from '../../cache/index.js';
+import { createDiffStream } from '../../store/index.js';
 import { AlreadyExistsError, findError, NotFoundError } from '../../util/errors.js';
 import { isDigest, type Digest } from '../../util/digest.js';
 
@@ -95,7 +95,7 @@ export async function loadStep(sn: Snapshotter, key: string): Promise<StepOutput
     const d = info.labels[DIFF_LABEL];
     const size = Number(info.labels[SIZE_LABEL]);
     const layer = d !== undefined && isDigest(d) && Number.isFinite(size) ? { diffID: d, size } : undefined;
-    // A step imported from a cache image (cache/export) keeps the time it first ran, so image ids match.
+    // A step imported from a cache image (remotecache/) keeps the time it first ran, so image ids match.
     const created = Number(info.labels['kiln.step.created']);
     return { key, layer, createdAt: Number.isSafeInteger(created) && created > 0 ? created : info.createdAt };
   } catch (err) {
