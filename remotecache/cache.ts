@@ -14,7 +14,7 @@ import { readCacheLayout, writeCacheLayout } from './layout.js';
 import { cacheReference } from './ref.js';
 import { materialize, type ImportSummary } from './materialize.js';
 import type { CacheFromSpec, CacheToSpec } from './spec.js';
-import type { StepIndex, StepRecord } from './usage.js';
+import type { StepIndex, StepRecord } from './records.js';
 
 /** The local stores import and export work on (a BuildEnv has them all). */
 export interface CacheEnv {

@@ -12,7 +12,7 @@ import { isDigest, type Digest } from '../util/digest.js';
 import { findError, NotFoundError } from '../util/errors.js';
 import type { CacheConfig, CacheEntry, CacheStep, SnapshotRef } from './format.js';
 import type { CacheMode } from './spec.js';
-import type { StepRecord } from './usage.js';
+import type { StepRecord } from './records.js';
 
 /** Snapshot labels shared with frontend/builder/layer-commit.ts. */
 export const DIFF_LABEL = 'kiln.layer.diffid';

@@ -5,7 +5,7 @@
  */
 export { checkCacheTo, exportCache, importCache, type BuildUsage, type CacheEnv, type ExportSummary } from './cache.js';
 export type { ImportSummary } from './materialize.js';
-export { CacheUsage, type StepIndex, type StepRecord } from './usage.js';
+export type { StepIndex, StepRecord } from './records.js';
 export { parseCacheFrom, parseCacheTo, formatCacheSpec, type CacheFromSpec, type CacheToSpec, type CacheSpec, type CacheMode } from './spec.js';
 export { CACHE_CONFIG_MEDIA_TYPE, decodeCacheConfig, encodeCacheConfig, type CacheConfig, type CacheEntry, type CacheStep, type SnapshotRef } from './format.js';
 export { CREATED_LABEL } from './collect.js';

@@ -18,7 +18,8 @@ import { digestHex, sha256, type Digest } from '../util/digest.js';
 import { AlreadyExistsError, FailedPreconditionError, findError } from '../util/errors.js';
 import { CREATED_LABEL, DIFF_LABEL, SIZE_LABEL } from './collect.js';
 import type { CacheConfig, CacheStep, SnapshotRef } from './format.js';
-import type { StepIndex } from './usage.js';
+import type { StepIndex } from './records.js';
+import type { CacheKey } from '../solver/index.js';
 
 /** What the importer writes to. */
 export interface MaterializeTarget {
@@ -50,7 +51,8 @@ export async function materialize(t: MaterializeTarget, config: CacheConfig, ope
   let skipped = 0;
   for (const r of config.records) {
     signal?.throwIfAborted();
-    const local = await t.index.get(r.key);
+    const key = r.key as CacheKey; // a cache config's keys are checked sha256 digests (format.ts)
+    const local = await t.index.get(key);
     if (local !== undefined && (await allExist(t.snapshotter, local.results))) {
       present++;
       continue;
@@ -65,7 +67,7 @@ export async function materialize(t: MaterializeTarget, config: CacheConfig, ope
       skipped++;
       continue;
     }
-    await t.index.set({ key: r.key, results, createdAt: r.createdAt });
+    await t.index.set({ key, results, createdAt: r.createdAt });
     imported++;
   }
   return { imported, present, skipped };

@@ -38,7 +38,7 @@ import type { CacheEnv } from './cache.js';
 import { CACHE_CONFIG_MEDIA_TYPE, cacheManifest, decodeCacheConfig, type CacheConfig } from './format.js';
 import { materialize, type ImportSummary } from './materialize.js';
 import { cacheReference } from './ref.js';
-import type { StepIndex } from './usage.js';
+import type { StepIndex } from './records.js';
 
 /** The annotation naming a compressed layer's uncompressed digest (containerd's and BuildKit's). */
 export const UNCOMPRESSED_ANNOTATION = 'containerd.io/uncompressed';

@@ -35,4 +35,11 @@ test('every room has rules, and the arrows run one way (no cycle between rooms)'
   for (const room of Object.keys(ALLOWED)) visit(room, []);
 });
 
+test('every room is compiled (tsconfig include), so its tests run', async () => {
+  const { ALLOWED } = await load();
+  const { readFileSync } = await import('node:fs');
+  const include = (JSON.parse(readFileSync(join(repoRoot(), 'tsconfig.json'), 'utf8')) as { include: string[] }).include;
+  for (const room of Object.keys(ALLOWED)) assert.ok(include.includes(room), `tsconfig.json does not include ${room}/`);
+});
+
 test.run();

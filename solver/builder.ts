@@ -28,7 +28,7 @@ export interface VertexState {
   readonly ref: VertexRef;
   cacheMap?: CacheMap;
   key?: CacheKey;
-  /** The store's record for `key`: looked up with the key; null when there is none. */
+  /** The store's record for `key`: looked up with the key (null when there is none), or written when the vertex ran. */
   record?: CacheRecord | null;
   /** Owned by the solver from the moment they exist. */
   results?: readonly Result[];
@@ -138,7 +138,7 @@ export class Builder {
     if (!lookupsOn(state, ctx)) return undefined;
     const { cache } = this.#deps;
     return this.#guard(state, ctx, undefined, async () => {
-      const record = state.record === undefined ? await cache.get(key) : state.record;
+      const record = state.record === undefined ? (state.record = (await cache.get(key)) ?? null) : state.record;
       const loaded = record ? await cache.load(record, ctx.signal) : undefined;
       if (loaded === undefined) return undefined;
       const results = await adopt(state, loaded);
@@ -159,7 +159,9 @@ export class Builder {
         const produced = await this.#withOpContext(state, signal, (c) => state.vertex.op.exec(c, inputs));
         const results = await adopt(state, produced);
         signal.throwIfAborted(); // adopted results are released by the clean-up
-        await this.#deps.cache.set({ key, results: results.map((r) => r.id), createdAt: Date.now() });
+        const record = { key, results: results.map((r) => r.id), createdAt: Date.now() };
+        await this.#deps.cache.set(record);
+        state.record = record;
         const time = Date.now();
         this.#emit({ type: 'vertex.completed', vertex: state.ref, time, durationMs: time - started });
         return results;

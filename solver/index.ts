@@ -2,7 +2,7 @@
  * The generic DAG solver (see DESIGN.md, solver/): vertices, edges, ops,
  * cache keys, cache stores, progress events. It knows nothing of Dockerfiles.
  */
-export { Solver, type SolveOptions, type SolverOptions } from './solver.js';
+export { Solver, type Solved, type SolveOptions, type SolverOptions } from './solver.js';
 export type { CacheKey, CacheMap, CacheMapDep, Edge, LogStream, Op, OpContext, Result, ResultLoader, Vertex, VertexOptions, VertexRef } from './types.js';
 export { canonicalJson, createVertex, vertexDigest, type JsonValue, type VertexInit } from './vertex.js';
 export { MemoryCacheStore, type CacheRecord, type CacheStore } from './cache-store.js';

@@ -38,7 +38,7 @@ async function build(store: CacheStore, root: Vertex, opts: { noCache?: boolean 
   const rec = new Recorder();
   const solver = new Solver({ cache: store, concurrency: 4, progress: rec });
   try {
-    const r = await solver.solve(edge(root), opts);
+    const r = (await solver.solve(edge(root), opts)).result;
     return { rec, id: r.id };
   } finally {
     await solver.close();
@@ -177,5 +177,30 @@ async function findRecordOf(dir: string, world: World, prefix: string): Promise<
   if (rec === undefined) throw new Error(`no record for ${prefix}`);
   return `${rec.key.slice('sha256:'.length)}.json`;
 }
+
+test('solve returns the cache records of every step it reached, written or found, and no others', () =>
+  withDir(async (dir) => {
+    const world = new World();
+    const store = new JsonFileCacheStore(dir, world.loader);
+    const records = async (root: Vertex): Promise<string[][]> => {
+      const solver = new Solver({ cache: store, concurrency: 4 });
+      try {
+        const { records } = await solver.solve(edge(root));
+        return records.map((r) => r.results.map((id) => id.replace(/#\d+$/, '')));
+      } finally {
+        await solver.close();
+      }
+    };
+    const first = graph(world);
+    const cold = await records(first.root);
+    assert.equal(cold.flat().sort(), ['base.0', 'mid.0', 'root.0', 'side.0', 'top.0'], 'every step that ran');
+    // Another graph in the same store: only its own steps come back.
+    await records(fakeVertex(new FakeOp(world, 'other')));
+    const again = graph(world);
+    const warm = await records(again.root);
+    assert.equal(again.execs(), { base: 0, mid: 0, top: 0, side: 0, root: 0 });
+    assert.equal(warm.flat().sort(), cold.flat().sort(), 'every step found in the cache');
+  }),
+);
 
 test.run();

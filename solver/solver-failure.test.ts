@@ -105,7 +105,7 @@ test('a failed solve keeps what an earlier successful solve built; close release
   await rejects(solver.solve(edge(fakeVertex(new FakeOp(world, 'bad', { fail: 'boom' }), [vbase, fakeVertex(extra)]))), /boom/);
   assert.equal(world.live().sort(), ['base.0#1', 'ok.0#2'], "extra's result is released, the first build's are kept");
   assert.is(base.execCalls, 1);
-  const again = await solver.solve(edge(fakeVertex(new FakeOp(world, 'ok2'), [vbase])));
+  const again = (await solver.solve(edge(fakeVertex(new FakeOp(world, 'ok2'), [vbase])))).result;
   assert.is(again.id, 'ok2.0#4');
   assert.is(base.execCalls, 1, 'reused, not rebuilt');
   await solver.close();
@@ -122,7 +122,7 @@ test('two solves share a vertex; cancelling one does not cancel the work the oth
   const b = solver.solve(edge(fakeVertex(new FakeOp(world, 'b'), [vshared])));
   setTimeout(() => ctl.abort(), 30);
   await rejects(a, /build canceled/);
-  const rb = await b;
+  const rb = (await b).result;
   assert.is(rb.id, 'b.0#2');
   assert.equal([shared.execCalls, shared.aborted], [1, false]);
   await solver.close();

@@ -22,7 +22,7 @@ test('solves a chain: each vertex execs once, after its input, and gets its inpu
   const [a, b, c] = ['a', 'b', 'c'].map((n) => new FakeOp(world, n)) as [FakeOp, FakeOp, FakeOp];
   const va = fakeVertex(a);
   const vc = fakeVertex(c, [fakeVertex(b, [va])]);
-  const r = await solver.solve(edge(vc));
+  const r = (await solver.solve(edge(vc))).result;
   assert.is(r.id, 'c.0#3');
   assert.equal([a.execCalls, b.execCalls, c.execCalls], [1, 1, 1]);
   assert.equal([b.inputIds, c.inputIds], [['a.0#1'], ['b.0#2']]);
@@ -54,9 +54,9 @@ test('a second solve in the same Solver reuses results without running or report
   const a = new FakeOp(world, 'a');
   const b = new FakeOp(world, 'b');
   const vb = fakeVertex(b, [fakeVertex(a)]);
-  const first = await solver.solve(edge(vb));
+  const first = (await solver.solve(edge(vb))).result;
   const n = rec.events.length;
-  const second = await solver.solve(edge(vb));
+  const second = (await solver.solve(edge(vb))).result;
   assert.is(second, first);
   assert.equal([a.execCalls, b.execCalls, a.cacheMapCalls], [1, 1, 1]);
   assert.is(rec.events.length, n);
@@ -94,7 +94,7 @@ test('an edge picks one output of a multi-output op', async () => {
   const split = new FakeOp(world, 'split', { outputs: 2 });
   const vs = fakeVertex(split);
   const user = new FakeOp(world, 'user');
-  const r = await solver.solve(edge(fakeVertex(user, [edge(vs, 1)])));
+  const r = (await solver.solve(edge(fakeVertex(user, [edge(vs, 1)])))).result;
   assert.equal(user.inputIds, ['split.1#2']);
   assert.is(r.id, 'user.0#3');
   const err = await rejects(solver.solve(edge(vs, 2)), /output 2 requested, but the op produced 2/);

@@ -11,7 +11,7 @@ import PQueue from 'p-queue';
 import type { Digest } from '../util/digest.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../util/errors.js';
 import { Builder } from './builder.js';
-import { releaseAll, type CacheStore } from './cache-store.js';
+import { releaseAll, type CacheRecord, type CacheStore } from './cache-store.js';
 import { CanceledError, type VertexError } from './errors.js';
 import { markReachable, output } from './graph.js';
 import { discardProgress, type ProgressWriter } from './progress.js';
@@ -28,6 +28,12 @@ export interface SolverOptions {
   readonly cacheMapConcurrency?: number;
   /** Where progress events go. @default discard */
   readonly progress?: ProgressWriter;
+}
+
+/** What a solve gives: its result (borrowed, see {@link Solver}) and the cache records of the steps it reached. */
+export interface Solved {
+  readonly result: Result;
+  readonly records: readonly CacheRecord[];
 }
 
 /** Options of one {@link Solver.solve}. */
@@ -73,7 +79,7 @@ export class Solver {
    * CanceledError when `options.signal` aborted. When it rejects, nothing it
    * started runs any more and the results only it needed are released.
    */
-  async solve(edge: Edge, options: SolveOptions = {}): Promise<Result> {
+  async solve(edge: Edge, options: SolveOptions = {}): Promise<Solved> {
     const caller = options.signal;
     if (caller?.aborted) throw new CanceledError('build canceled', { cause: caller.reason });
     const job = caller ? linkedController(caller) : { controller: new AbortController(), dispose: () => {} };
@@ -89,7 +95,7 @@ export class Solver {
       const results = await this.#builder.results(edge.vertex, { signal: job.controller.signal, noCache: options.noCache ?? false, failFast });
       const result = output(edge, results);
       markReachable([edge.vertex], this.#retained);
-      return result;
+      return { result, records: this.#records(edge.vertex) };
     } catch (err) {
       abort();
       await this.#drain();
@@ -101,6 +107,21 @@ export class Solver {
       this.#active.delete(root);
       job.dispose();
     }
+  }
+
+  /** The cache records of the vertices `top` reaches (looked up or written), by key: what a cache export needs. */
+  #records(top: Vertex): CacheRecord[] {
+    const seen = new Set<string>();
+    const out = new Map<string, CacheRecord>();
+    const visit = (v: Vertex): void => {
+      if (seen.has(v.digest)) return;
+      seen.add(v.digest);
+      const rec = this.#builder.states.get(v.digest)?.record;
+      if (rec) out.set(rec.key, rec);
+      for (const e of v.inputs) visit(e.vertex);
+    };
+    visit(top);
+    return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   /** Releases every result the Solver holds and forgets them. Not while a solve runs. */

@@ -8,9 +8,9 @@ import type { Range } from '../../parser/runtime.js';
 import { parseCached } from './parse-cache.js';
 import { isCommitted } from '../../cache/index.js';
 import { planBuild, type BuildPlan } from '../plan/index.js';
-import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Result } from '../../solver/index.js';
+import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Result, type Solved } from '../../solver/index.js';
 import { hostPlatform, writeImage, type Descriptor } from '../../store/index.js';
-import { CacheUsage, checkCacheTo, exportCache, importCache, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
+import { checkCacheTo, exportCache, importCache, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
 import { findError, KilnError, NotFoundError } from '../../util/errors.js';
 import { asNoSpace, isNoSpace, whileWriting } from '../../util/no-space.js';
 import { SnapshotResult, type BuildEnv } from './env.js';
@@ -104,22 +104,20 @@ export async function build(
   checkCacheTo(req.cacheTo ?? []);
   const warn = options.onWarning === undefined ? {} : { onWarning: options.onWarning };
   if (!req.noCache) for (const spec of req.cacheFrom ?? []) await whileWriting(env.root, 'importing the build cache', () => importCache(env, spec, steps, { ...sig, ...warn }));
-  const usage = new CacheUsage();
-  const cache = usage.track(steps);
-  const solver = new Solver({ cache, progress: options.progress, ...(req.maxParallelism === undefined ? {} : { concurrency: req.maxParallelism }) });
+  const solver = new Solver({ cache: steps, progress: options.progress, ...(req.maxParallelism === undefined ? {} : { concurrency: req.maxParallelism }) });
   try {
-    let result: Result;
+    let solved: Solved;
     try {
-      result = await solver.solve(target, { noCache: req.noCache, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+      solved = await solver.solve(target, { noCache: req.noCache, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     } catch (err) {
       throw locate(err, graph.ranges, req.dockerfile.filename, env.root);
     }
-    const rootfs = result.id === '' ? undefined : result.id;
+    const rootfs = solved.result.id === '' ? undefined : solved.result.id;
     const manifest = await whileWriting(env.root, 'writing the image', async () => {
       const image = await stageImage(env, p, targetStage, rootfs);
       return writeImage(env.content, image.config, image.layers);
     });
-    for (const spec of req.cacheTo ?? []) await exportCache(env, spec, { records: usage.records(), top: rootfs }, sig);
+    for (const spec of req.cacheTo ?? []) await exportCache(env, spec, { records: solved.records, top: rootfs }, sig);
     const configDigest = (await env.images.manifest(manifest)).config.digest;
     return { plan: p, manifest, imageId: configDigest, rootfs };
   } finally {
