@@ -55,3 +55,19 @@ export interface Snapshotter {
    */
   layerDir(key: string): Promise<string>;
 }
+
+/** A snapshotter that can remove what killed processes left (containerd's snapshots.Cleaner). */
+export interface Cleaner {
+  /** Removes abandoned directories and working snapshots of dead processes; never what a live process holds. */
+  cleanup(): Promise<CleanupReport>;
+}
+
+/** What {@link Cleaner.cleanup} removed. */
+export interface CleanupReport {
+  /** Directories: half-made or half-deleted by a dead process, or named by no record. */
+  readonly dirs: number;
+  /** Keys of records whose directory was gone (and of their descendants). */
+  readonly dangling: readonly string[];
+  /** Keys of working snapshots whose owner process has exited. */
+  readonly abandoned: readonly string[];
+}
