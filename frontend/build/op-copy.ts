@@ -14,6 +14,7 @@ import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
 import { NotImplementedError } from '../../util/errors.js';
+import { ownedLabels } from '../../cache/snapshot/index.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
 import { stepOptions } from './op-run.js';
@@ -51,7 +52,7 @@ export class CopyOp implements Op {
     const held: MountedDir[] = [];
     const scratch = await mkdtemp(join(env.tmpDir, 'kiln-copy-'));
     try {
-      const target = await mountDir(env, await env.snapshotter.prepare(active, parent));
+      const target = await mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
       held.push(target);
       await this.#copyInto(target.path, inputs[1], scratch, held, ctx);
       for (const m of held.splice(0).reverse()) await m.release();

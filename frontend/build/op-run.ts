@@ -13,6 +13,7 @@ import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
+import { ownedLabels } from '../../cache/snapshot/index.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
@@ -43,7 +44,7 @@ export class RunOp implements Op {
     const step = this.#step;
     const parent = snapshotOf(inputs[0]);
     const active = `run-${randomBytes(8).toString('hex')}`;
-    const rootfs = await env.snapshotter.prepare(active, parent);
+    const rootfs = await env.snapshotter.prepare(active, parent, { labels: ownedLabels() });
     const held: MountedDir[] = [];
     const scratch = await mkdtemp(join(env.tmpDir, 'kiln-run-'));
     try {

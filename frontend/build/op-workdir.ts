@@ -11,6 +11,7 @@ import type { WorkdirStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
+import { ownedLabels } from '../../cache/snapshot/index.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
 import { stepOptions } from './op-run.js';
@@ -33,7 +34,7 @@ export class WorkdirOp implements Op {
     const env = this.#env;
     const parent = snapshotOf(inputs[0]);
     const active = `workdir-${randomBytes(8).toString('hex')}`;
-    const mounted = await mountDir(env, await env.snapshotter.prepare(active, parent));
+    const mounted = await mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
     try {
       await mkdirInRoot(mounted.path, this.#step.path, await this.#owner(mounted.path));
       await mounted.release();

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCommitted, type Mount, type Snapshotter } from '../../cache/snapshot/index.js';
+import { isCommitted, ownedLabels, type Mount, type Snapshotter } from '../../cache/snapshot/index.js';
 import { FailedPreconditionError, findError, AlreadyExistsError } from '../../util/errors.js';
 import { applyLayer } from '../layer/index.js';
 import type { ImageRecord, ImageStore } from './store.js';
@@ -56,7 +56,7 @@ interface LayerJob {
 
 async function unpackLayer(images: ImageStore, sn: Snapshotter, job: LayerJob, options: UnpackOptions): Promise<void> {
   const tmpKey = `extract-${randomBytes(6).toString('hex')}-${job.key}`;
-  const mounts = await sn.prepare(tmpKey, job.parent, { labels: { 'kiln.unpack': job.key } });
+  const mounts = await sn.prepare(tmpKey, job.parent, { labels: ownedLabels({ 'kiln.unpack': job.key }) });
   const mount: { dir?: string; mounted: boolean } = { mounted: false };
   try {
     const target = await targetDir(sn, tmpKey, mounts, options, mount);
