@@ -5,12 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mountPointsUnder } from '../executor/index.js';
 import { makeBusyboxTarball } from '../util/test-busybox.js';
 import { e2eReady } from '../util/test-e2e.js';
 import { deadProcessTag } from '../util/test-process.js';
@@ -142,6 +143,27 @@ if (e2eReady('kiln sweep e2e', ['runc', 'tar'])) {
     assert.not.ok(base[0] in (await snapshotRecords(root)), 'the record without its directory is gone');
     ok('build', '-q', '-t', 'half:1', dir);
     assert.is(ok('run', '--rm', 'half:1', 'cat', '/one', '/two'), 'one\ntwo\n');
+  });
+
+  test("hostile: a dead owner's tmp entry that is a symlink to a mounted dir elsewhere loses only the symlink", async () => {
+    const outside = join(tmp, 'outside');
+    await mkdir(join(outside, 'mnt'), { recursive: true });
+    await writeFile(join(outside, 'keep.txt'), 'keep\n');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', join(outside, 'mnt')]);
+    try {
+      await writeFile(join(outside, 'mnt', 'inside.txt'), 'inside\n');
+      const dead = await deadProcessTag();
+      await mkdir(join(root, 'tmp'), { recursive: true });
+      await symlink(outside, join(root, 'tmp', dead));
+      await symlink(outside, join(root, 'tmp', 'kiln-run-legacy'));
+      ok('images');
+      assert.equal(await readdir(join(root, 'tmp')), []);
+      assert.equal(await mountPointsUnder(outside), [join(outside, 'mnt')], 'the mount elsewhere stays');
+      assert.is(await readFile(join(outside, 'mnt', 'inside.txt'), 'utf8'), 'inside\n');
+      assert.is(await readFile(join(outside, 'keep.txt'), 'utf8'), 'keep\n');
+    } finally {
+      execFileSync('umount', [join(outside, 'mnt')]);
+    }
   });
 
   test('kill -9 of `kiln prune` while it deletes a snapshot, five times: the next command finishes the job and nothing dangles', async () => {

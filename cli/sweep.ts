@@ -11,7 +11,7 @@
  * Cheap when there is nothing to do: one readdir per area, no tree walks.
  * One sweep at a time per root; a second process skips it (see util/try-lock.ts).
  */
-import { readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalContentStore } from '../cache/content/index.js';
 import type { Cleaner } from '../cache/snapshot/index.js';
@@ -48,11 +48,15 @@ export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSw
   const release = await tryLock(join(root, 'sweep.lock'));
   if (release === undefined) return NOTHING;
   try {
-    // Containers first: their processes hold the mounts the later steps remove.
-    const exec = await sweepState(parts.stateDir, pathRuntimes(parts.stateDir));
-    const failures = [...exec.failures];
-    const tmp = (await sweepTmp(parts.tmpDir, failures)) + (await sweepLegacyUnpack(root, failures));
-    const ingests = await parts.content.cleanupIngests();
+    const failures: string[] = [];
+    // Containers before temp dirs (a container may use a mount in one), mounts before snapshots (one may be mounted).
+    const [exec, ingests, legacy] = await Promise.all([
+      sweepState(parts.stateDir, pathRuntimes(parts.stateDir)),
+      parts.content.cleanupIngests(),
+      sweepLegacyUnpack(root, failures),
+    ]);
+    failures.push(...exec.failures);
+    const tmp = legacy + (await sweepTmp(parts.tmpDir, failures));
     let snapshots = 0;
     if (parts.snapshotter !== undefined) {
       try {
@@ -90,6 +94,11 @@ async function sweepLegacyUnpack(root: string, failures: string[]): Promise<numb
 /** Unmounts everything below `path`, then deletes it; never deletes through a mount. */
 async function removeDead(path: string, failures: string[]): Promise<boolean> {
   try {
+    // Not a directory kiln made (say, a symlink to elsewhere): only the entry itself goes, never what it points at.
+    if (!(await lstat(path)).isDirectory()) {
+      await rm(path, { force: true });
+      return true;
+    }
     for (const point of await mountPointsUnder(path)) await unmount(point, { detach: true });
     const left = await mountPointsUnder(path);
     if (left.length > 0) throw new FailedPreconditionError(`still mounted at ${left.join(', ')}`);
