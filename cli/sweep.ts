@@ -14,6 +14,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalContentStore } from '../cache/content/index.js';
+import { oldestOtherSession } from '../cache/lease.js';
 import type { Cleaner } from '../cache/snapshot/index.js';
 import { mountPointsUnder, pathRuntimes, sweepState, unmount } from '../executor/index.js';
 import { FailedPreconditionError } from '../util/errors.js';
@@ -47,20 +48,24 @@ const NOTHING: RootSweep = { containers: 0, bundles: 0, tmp: 0, ingests: 0, snap
 export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSweep> {
   const release = await tryLock(join(root, 'sweep.lock'));
   if (release === undefined) return NOTHING;
+  let idle: Promise<boolean> | undefined;
+  // Leftovers of kiln versions that did not name their owner may belong to one still running:
+  // they go only while no other kiln has a session (asked only when there are such leftovers).
+  const othersIdle = (): Promise<boolean> => (idle ??= oldestOtherSession(root).then((t) => t === undefined));
   try {
     const failures: string[] = [];
     // Containers before temp dirs (a container may use a mount in one), mounts before snapshots (one may be mounted).
     const [exec, ingests, legacy] = await Promise.all([
       sweepState(parts.stateDir, pathRuntimes(parts.stateDir)),
       parts.content.cleanupIngests(),
-      sweepLegacyUnpack(root, failures),
+      sweepLegacyUnpack(root, othersIdle, failures),
     ]);
     failures.push(...exec.failures);
-    const tmp = legacy + (await sweepTmp(parts.tmpDir, failures));
+    const tmp = legacy + (await sweepTmp(parts.tmpDir, othersIdle, failures));
     let snapshots = 0;
     if (parts.snapshotter !== undefined) {
       try {
-        const r = await (await parts.snapshotter()).cleanup();
+        const r = await (await parts.snapshotter()).cleanup({ othersIdle });
         snapshots = r.dirs + r.dangling.length + r.abandoned.length;
       } catch (err) {
         failures.push(`cleaning up snapshots: ${message(err)}`);
@@ -73,20 +78,20 @@ export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSw
 }
 
 /** Entries of `<root>/tmp` are `<pid>-<starttime>` dirs, one per process; `kiln-*` ones are from kiln versions before that. */
-async function sweepTmp(dir: string, failures: string[]): Promise<number> {
+async function sweepTmp(dir: string, othersIdle: () => Promise<boolean>, failures: string[]): Promise<number> {
   let removed = 0;
   for (const name of await list(dir)) {
-    const alive = tagAlive(name) ?? (name.startsWith('kiln-') ? false : undefined);
+    const alive = tagAlive(name) ?? (name.startsWith('kiln-') ? !(await othersIdle()) : undefined);
     if (alive === false && (await removeDead(join(dir, name), failures))) removed++;
   }
   return removed;
 }
 
 /** `kiln run` of kiln versions before per-process temp dirs mounted layers being unpacked at `<root>/kiln-unpack-*`. */
-async function sweepLegacyUnpack(root: string, failures: string[]): Promise<number> {
+async function sweepLegacyUnpack(root: string, othersIdle: () => Promise<boolean>, failures: string[]): Promise<number> {
   let removed = 0;
   for (const name of await list(root)) {
-    if (name.startsWith('kiln-unpack-') && (await removeDead(join(root, name), failures))) removed++;
+    if (name.startsWith('kiln-unpack-') && (await othersIdle()) && (await removeDead(join(root, name), failures))) removed++;
   }
   return removed;
 }

@@ -24,7 +24,7 @@ import { diskUsage } from './disk-usage.js';
 import { MetadataStore } from './metadata.js';
 import { withoutOwner } from './owner.js';
 import { checkKey, copyLabels, q, type SnapshotRecord, type SnapshotTable } from './table.js';
-import type { Cleaner, CleanupReport, Mount, SnapshotInfo, Snapshotter, SnapshotKind, Usage } from './types.js';
+import type { Cleaner, CleanupOptions, CleanupReport, Mount, SnapshotInfo, Snapshotter, SnapshotKind, Usage } from './types.js';
 
 /** A snapshot with its place on disk and its ancestry resolved. */
 export interface Resolved {
@@ -100,8 +100,8 @@ export abstract class DirSnapshotter implements Snapshotter, Cleaner {
    * snapshots whose owner process has exited (see owner.ts). Never touches
    * what a live process holds. Unmount dead owners' mounts first.
    */
-  cleanup(): Promise<CleanupReport> {
-    return cleanupLayers(this.layersDir, this.#meta);
+  cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    return cleanupLayers(this.layersDir, this.#meta, options.othersIdle ?? (async () => true));
   }
 
   async stat(key: string): Promise<SnapshotInfo> {

@@ -36,7 +36,7 @@ export async function discardLayer(layersDir: string, id: string): Promise<boole
 }
 
 /** See the module comment. */
-export async function cleanupLayers(layersDir: string, meta: MetadataStore): Promise<CleanupReport> {
+export async function cleanupLayers(layersDir: string, meta: MetadataStore, othersIdle: () => Promise<boolean>): Promise<CleanupReport> {
   const names = await readdir(layersDir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
     throw err;
@@ -48,7 +48,8 @@ export async function cleanupLayers(layersDir: string, meta: MetadataStore): Pro
     await rm(join(layersDir, name), { recursive: true, force: true });
     dirs++;
   }
-  const suspects = findSuspects(await meta.read(), new Set(names));
+  let suspects = findSuspects(await meta.read(), new Set(names));
+  if (suspects.orphans.length > 0 && !(await othersIdle())) suspects = { ...suspects, orphans: [] };
   if (suspects.orphans.length + suspects.dangling.length + suspects.abandoned.length === 0) return { dirs, dangling: [], abandoned: [] };
   const settled = await meta.update((t) => settle(t, layersDir, suspects));
   for (const trash of settled.trash) await rm(trash, { recursive: true, force: true });

@@ -59,7 +59,17 @@ export interface Snapshotter {
 /** A snapshotter that can remove what killed processes left (containerd's snapshots.Cleaner). */
 export interface Cleaner {
   /** Removes abandoned directories and working snapshots of dead processes; never what a live process holds. */
-  cleanup(): Promise<CleanupReport>;
+  cleanup(options?: CleanupOptions): Promise<CleanupReport>;
+}
+
+export interface CleanupOptions {
+  /**
+   * Asked only when a directory no record names turns up: kiln versions that
+   * did not name new directories by owner made them in place before recording
+   * them, so such a directory goes only when this says no other kiln runs.
+   * Default: it always goes.
+   */
+  readonly othersIdle?: () => Promise<boolean>;
 }
 
 /** What {@link Cleaner.cleanup} removed. */
