@@ -1,71 +1,185 @@
 /**
- * Session leases: every kiln process that may write into a root records
- * itself in `<root>/leases/` while it runs. `prune` keeps everything created
- * after the oldest live session started, so it never removes a blob or
- * snapshot another running kiln has just made but not yet referenced.
- * A killed process's lease is stale (its pid is gone) and is removed by prune.
+ * Session leases: every kiln process that opens a root records itself in
+ * `<root>/leases/<pid>-<start>.json` while it runs, and appends what it reuses
+ * to `<pid>-<start>.refs` (see guard.ts). A collection (`kiln prune`, the
+ * automatic GC) runs under `<root>/leases/gc.lock`, the same lock every
+ * reuse takes, and keeps:
+ * - everything a live session (the collecting one included: the GC after a
+ *   build keeps what that build reused) recorded as used, snapshots with their parents;
+ * - everything created after the oldest live session (or the collection itself)
+ *   started, since its creator may be about to reference it.
+ * A killed process's lease is stale (its pid is gone or belongs to another
+ * process) and is removed by the next collection.
  */
 import { rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlive, processIdentity } from '../util/lock.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Digest } from '../util/digest.js';
+import { isAlive, processIdentity, withLock } from '../util/lock.js';
+import type { UsedRefs, UseGuard } from './guard.js';
 
 interface LeaseRecord {
   readonly owner: string;
   readonly startedAt: number;
 }
 
+/** A collection waits this long for reuses in flight, and reuses wait this long for a collection. */
+const LOCK_TIMEOUT_MS = 10 * 60_000;
+
+/** What a collection must keep because of live sessions. */
+export interface LiveUse {
+  /** Keep anything created at or after this time (ms). */
+  readonly keepNewerThan: number;
+  readonly blobs: ReadonlySet<Digest>;
+  readonly snapshots: ReadonlySet<string>;
+  readonly cacheMounts: ReadonlySet<string>;
+}
+
 /** A held session lease; `release()` removes it (also done at process exit). */
-export interface Lease {
+export interface Lease extends UseGuard {
   readonly startedAt: number;
+  /**
+   * Runs `fn` as the root's one collection: no other collection and no
+   * reuse (guard.ts) runs meanwhile; `fn` gets what live sessions hold.
+   */
+  collect<T>(fn: (live: LiveUse) => Promise<T>): Promise<T>;
   release(): Promise<void>;
+}
+
+function leaseDir(root: string): string {
+  return join(root, 'leases');
 }
 
 /** Records this process as a live session in `root`. */
 export async function acquireSession(root: string): Promise<Lease> {
-  const dir = join(root, 'leases');
+  const dir = leaseDir(root);
   await mkdir(dir, { recursive: true });
   const owner = processIdentity() ?? `${process.pid}:`;
-  // Started a little early, to cover clocks that round mtimes down.
-  const record: LeaseRecord = { owner, startedAt: Date.now() - 1000 };
-  const path = join(dir, `${owner.replace(':', '-')}.json`);
-  await writeFile(path, JSON.stringify(record));
+  // Started a little early, to cover file times that the kernel's coarse clock rounds down.
+  const record: LeaseRecord = { owner, startedAt: Date.now() - 100 };
+  const base = join(dir, owner.replace(':', '-'));
+  await writeFileAtomic(`${base}.json`, JSON.stringify(record), 0o644, { durable: false });
   const drop = (): void => {
-    try {
-      // Synchronous on exit: the event loop is gone.
-      rmSync(path);
-    } catch {
-      // already removed
+    for (const ext of ['.json', '.refs']) {
+      try {
+        // Synchronous on exit: the event loop is gone.
+        rmSync(`${base}${ext}`, { force: true });
+      } catch {
+        // nothing to remove
+      }
     }
   };
   process.once('exit', drop);
-  return {
-    startedAt: record.startedAt,
-    release: async () => {
-      process.off('exit', drop);
-      await rm(path, { force: true });
-    },
-  };
+  return new SessionLease(root, base, record.startedAt, drop);
 }
 
-/** The start time of the oldest live session other than this process, or undefined; removes stale leases. */
-export async function oldestOtherSession(root: string): Promise<number | undefined> {
-  const dir = join(root, 'leases');
-  let oldest: number | undefined;
+class SessionLease implements Lease {
+  readonly startedAt: number;
+  readonly #root: string;
+  readonly #refsFile: string;
+  readonly #drop: () => void;
+  /** Refs already recorded: a collection can no longer remove them. */
+  readonly #recorded = new Set<string>();
+  /** This process's turns at the lock, one at a time (the lock file is not reentrant). */
+  #queue: Promise<unknown> = Promise.resolve();
+  /** True while this process runs a collection: its own reuses need no lock then. */
+  #collecting = false;
+
+  constructor(root: string, base: string, startedAt: number, drop: () => void) {
+    this.#root = root;
+    this.#refsFile = `${base}.refs`;
+    this.startedAt = startedAt;
+    this.#drop = drop;
+  }
+
+  async use<T>(refs: UsedRefs, check: () => Promise<T>): Promise<T> {
+    const fresh = [...(refs.blobs ?? []).map((b) => `b${b}`), ...(refs.snapshots ?? []).map((s) => `s${s}`), ...(refs.cacheMounts ?? []).map((m) => `m${m}`)].filter(
+      (r) => !this.#recorded.has(r),
+    );
+    if (fresh.length === 0 || this.#collecting) return check();
+    return this.#locked(async () => {
+      await appendFile(this.#refsFile, `${JSON.stringify(fresh)}\n`);
+      for (const r of fresh) this.#recorded.add(r);
+      return check();
+    });
+  }
+
+  async collect<T>(fn: (live: LiveUse) => Promise<T>): Promise<T> {
+    return this.#locked(async () => {
+      this.#collecting = true;
+      try {
+        return await fn(await liveUse(this.#root, this.startedAt));
+      } finally {
+        this.#collecting = false;
+      }
+    });
+  }
+
+  async release(): Promise<void> {
+    process.off('exit', this.#drop);
+    this.#drop();
+  }
+
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(() => withLock(join(leaseDir(this.#root), 'gc.lock'), fn, { timeoutMs: LOCK_TIMEOUT_MS }));
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/**
+ * Reads every lease under the lock: what live sessions use, and the time from
+ * which everything is young; removes the leases of dead processes.
+ */
+async function liveUse(root: string, myStart: number): Promise<LiveUse> {
+  const dir = leaseDir(root);
   const me = processIdentity();
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
+  let keepNewerThan = myStart;
+  const blobs = new Set<Digest>();
+  const snapshots = new Set<string>();
+  const cacheMounts = new Set<string>();
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  for (const name of names) {
+    const m = /^(\d+)-(\d*)\.(json|refs)$/.exec(name);
+    if (m === null) continue;
+    const owner = `${m[1]}:${m[2]}`;
     const path = join(dir, name);
-    const rec = await readFile(path, 'utf8')
-      .then((t) => JSON.parse(t) as LeaseRecord)
-      .catch(() => undefined);
-    if (rec === undefined || !isAlive(rec.owner)) {
+    if (!isAlive(owner)) {
       await rm(path, { force: true });
       continue;
     }
-    if (rec.owner === me) continue;
-    oldest = oldest === undefined ? rec.startedAt : Math.min(oldest, rec.startedAt);
+    if (m[3] === 'json') {
+      if (owner === me) continue; // this process's own new data is young from its start (keepNewerThan)
+      const rec = await readJson<LeaseRecord>(path);
+      if (rec !== undefined) keepNewerThan = Math.min(keepNewerThan, rec.startedAt);
+      continue;
+    }
+    for (const line of (await readFile(path, 'utf8').catch(() => '')).split('\n')) {
+      // A line being appended right now belongs to a use that has not taken the lock yet: skip it.
+      const refs = tryParse<string[]>(line) ?? [];
+      for (const r of refs) {
+        if (r.startsWith('b')) blobs.add(r.slice(1) as Digest);
+        else if (r.startsWith('s')) snapshots.add(r.slice(1));
+        else if (r.startsWith('m')) cacheMounts.add(r.slice(1));
+      }
+    }
   }
-  return oldest;
+  return { keepNewerThan, blobs, snapshots, cacheMounts };
 }
 
+async function readJson<T>(path: string): Promise<T | undefined> {
+  return tryParse<T>(await readFile(path, 'utf8').catch(() => ''));
+}
 
+function tryParse<T>(text: string): T | undefined {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -53,6 +53,10 @@ export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv
     renderer.write({ type: 'build.step.completed', step: 'export', time: t(), durationMs: t() - exportStart });
     if (flags.iidfile !== undefined) await writeFile(flags.iidfile, outcome.imageId);
     await renderer.done({ ok: true, imageId: outcome.imageId, durationMs: Date.now() - started });
+    // The build succeeded whatever the GC does: a failure is a warning.
+    await import('./auto-gc.js')
+      .then(({ autoGc }) => autoGc(w))
+      .catch((err: unknown) => _ctx.stderr(`warning: automatic garbage collection failed: ${(err as Error).message}\n`));
     return 0;
   } catch (err) {
     await renderer.done({ ok: false, error: err });

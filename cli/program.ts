@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { makeImportCommand, makeLoadCommand, makeRmiCommand, makeSaveCommand, makeTagCommand } from './commands/image-cmds.js';
 import { makeHistoryCommand, makeImagesCommand, makeInspectCommand } from './commands/image-info.js';
 import { makeBuildCommand } from './commands/build.js';
+import { makeCheckCommand } from './commands/check.js';
 import { makeParseCommand } from './commands/parse.js';
 import { makeLoginCommand, makeLogoutCommand, makePullCommand, makePushCommand } from './commands/registry-cmds.js';
 import { makeRunCommand } from './commands/run.js';
@@ -28,6 +29,7 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     // Options after `kiln run IMAGE` belong to the container's command.
     .enablePositionalOptions()
     .addCommand(makeBuildCommand(ctx))
+    .addCommand(makeCheckCommand(ctx))
     .addCommand(makeParseCommand(ctx))
     .addCommand(makeRunCommand(ctx))
     .addCommand(makeImagesCommand(ctx))
@@ -43,6 +45,7 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeLoginCommand(ctx))
     .addCommand(makeLogoutCommand(ctx))
     .addCommand(makePruneCommand(ctx))
-    .addCommand(makeDuCommand(ctx));
+    .addCommand(makeDuCommand(ctx))
+    .addCommand(new Command('system').description('disk use and cleanup, as docker system').addCommand(makeDuCommand(ctx, 'df')).addCommand(makePruneCommand(ctx)));
   return program;
 }

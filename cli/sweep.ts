@@ -14,11 +14,11 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalContentStore } from '../cache/content/index.js';
-import { oldestOtherSession } from '../cache/lease.js';
+import type { Lease } from '../cache/lease.js';
 import type { Cleaner } from '../cache/snapshot/index.js';
 import { mountPointsUnder, pathRuntimes, sweepState, unmount } from '../executor/index.js';
 import { FailedPreconditionError } from '../util/errors.js';
-import { tagAlive } from '../util/owner-tag.js';
+import { selfTag, tagAlive } from '../util/owner-tag.js';
 import { tryLock } from '../util/try-lock.js';
 
 /** What one sweep removed, and what it could not. */
@@ -40,6 +40,8 @@ export interface SweepParts {
   readonly tmpDir: string;
   readonly content: LocalContentStore;
   readonly snapshotter: (() => Promise<Cleaner>) | undefined;
+  /** This process's session: snapshot records are removed as the root's one collection (cache/lease.ts). */
+  readonly session: Lease;
 }
 
 const NOTHING: RootSweep = { containers: 0, bundles: 0, tmp: 0, ingests: 0, snapshots: 0, failures: [] };
@@ -51,7 +53,7 @@ export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSw
   let idle: Promise<boolean> | undefined;
   // Leftovers of kiln versions that did not name their owner may belong to one still running:
   // they go only while no other kiln has a session (asked only when there are such leftovers).
-  const othersIdle = (): Promise<boolean> => (idle ??= oldestOtherSession(root).then((t) => t === undefined));
+  const othersIdle = (): Promise<boolean> => (idle ??= noOtherSession(join(root, 'leases')));
   try {
     const failures: string[] = [];
     // Containers before temp dirs (a container may use a mount in one), mounts before snapshots (one may be mounted).
@@ -65,7 +67,7 @@ export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSw
     let snapshots = 0;
     if (parts.snapshotter !== undefined) {
       try {
-        const r = await (await parts.snapshotter()).cleanup({ othersIdle });
+        const r = await (await parts.snapshotter()).cleanup({ othersIdle, exclusive: (fn) => parts.session.collect(() => fn()) });
         snapshots = r.dirs + r.dangling.length + r.abandoned.length;
       } catch (err) {
         failures.push(`cleaning up snapshots: ${message(err)}`);
@@ -113,6 +115,16 @@ async function removeDead(path: string, failures: string[]): Promise<boolean> {
     failures.push(`removing ${path}: ${message(err)}`);
     return false;
   }
+}
+
+/** True when no live kiln other than this one has a session lease (`<pid>-<start>.json`, cache/lease.ts). */
+async function noOtherSession(leases: string): Promise<boolean> {
+  const me = selfTag();
+  for (const name of await list(leases)) {
+    const tag = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
+    if (tag !== me && tagAlive(tag) === true) return false;
+  }
+  return true;
 }
 
 async function list(dir: string): Promise<string[]> {

@@ -54,9 +54,11 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
     throw new FailedPreconditionError(`cannot create kiln root ${root}: ${(err as Error).message}`, { cause: err });
   }
   const dir = layoutDir(root);
-  const content = new LocalContentStore(dir);
+  // The lease comes first: what this process reuses from now on is recorded in it (cache/guard.ts).
+  const session = await acquireSession(root);
+  const content = new LocalContentStore(dir, { guard: session });
   let snapshots: Promise<Snapshotter & Cleaner> | undefined;
-  const snapshotter = (): Promise<Snapshotter & Cleaner> => (snapshots ??= openSnapshotter(root));
+  const snapshotter = (): Promise<Snapshotter & Cleaner> => (snapshots ??= openSnapshotter(root, session));
   const tmpBase = join(root, 'tmp');
   const swept = await sweepRoot(root, {
     stateDir: join(root, 'exec'),
@@ -64,9 +66,9 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
     content,
     // A root without a chosen driver has no snapshots: do not probe one just to sweep.
     snapshotter: existsSync(join(root, 'snapshots', 'driver')) ? snapshotter : undefined,
+    session,
   });
   const images = await ImageStore.open(dir, content);
-  const session = await acquireSession(root);
   let executor: Promise<OciRuntimeExecutor> | undefined;
   let tmp: Promise<string> | undefined;
   return {
@@ -103,7 +105,7 @@ async function makeTmpDir(base: string): Promise<string> {
  * The snapshot driver is chosen once per root (a probe mount tells whether
  * overlayfs works there) and remembered in `<root>/snapshots/driver`.
  */
-async function openSnapshotter(root: string): Promise<Snapshotter & Cleaner> {
+async function openSnapshotter(root: string, guard: Lease): Promise<Snapshotter & Cleaner> {
   const base = join(root, 'snapshots');
   await mkdir(base, { recursive: true });
   const marker = join(base, 'driver');
@@ -114,5 +116,5 @@ async function openSnapshotter(root: string): Promise<Snapshotter & Cleaner> {
   }
   const dir = join(base, driver);
   await mkdir(dir, { recursive: true });
-  return driver === 'overlay' ? new OverlaySnapshotter(dir) : new NativeSnapshotter(dir);
+  return driver === 'overlay' ? new OverlaySnapshotter(dir, { guard }) : new NativeSnapshotter(dir, { guard });
 }

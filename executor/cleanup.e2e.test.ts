@@ -58,10 +58,9 @@ if (e2eReady('executor cleanup e2e', ['runc'])) {
     const script = 'trap "echo got-TERM; exit 3" TERM; echo ready; while :; do sleep 0.05; done';
     const run = patient.run({ ...spec, args: ['sh', '-c', script] }, { signal: ac.signal, stdio: { stdout: out, stderr: new Collector() } });
     await waitForText(out, 'ready');
-    const started = Date.now();
     ac.abort();
     await rejects(run, isAbort);
-    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    // Had SIGTERM not come first, the container would have been killed after the grace period without printing this.
     assert.match(out.text(), /got-TERM/);
   });
 

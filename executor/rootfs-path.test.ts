@@ -46,6 +46,18 @@ test('missing components are kept as they are', async () => {
   assert.is(await resolveInRoot(root, '/nope/a/../b'), join(root, 'nope/b'));
 });
 
+test('a missing component climbed out of with .. does not stop symlink resolution', async () => {
+  await symlink('/etc/shadow', join(root, 'hostlink'));
+  await symlink('nope/../hostlink', join(root, 'via-missing'));
+  await symlink('nope/../../slash/etc', join(root, 'via-missing-dir'));
+  assert.is(await resolveInRoot(root, '/nope/../hostlink'), join(root, 'etc/shadow'));
+  assert.is(await resolveInRoot(root, '/via-missing'), join(root, 'etc/shadow'));
+  assert.is(await resolveInRoot(root, '/via-missing-dir/passwd'), join(root, 'etc/passwd'));
+  assert.is(await resolveInRoot(root, '/nope/a/../../bin/sh'), join(root, 'usr/bin/busybox'));
+  // Still below the missing component: kept as it is.
+  assert.is(await resolveInRoot(root, '/nope/a/../hostlink'), join(root, 'nope/hostlink'));
+});
+
 test('a symlink loop is an error', async () => {
   try {
     await resolveInRoot(root, '/loop/x');

@@ -31,16 +31,21 @@ export function resolveInRootSync(root: string, path: string, options: { followL
   let todo = split(path);
   const done: string[] = [];
   let links = 0;
-  let missing = false;
+  // Index in `done` of the first component that does not exist (-1: all exist).
+  // Below it nothing can be a symlink, so lookups stop; a `..` that climbs
+  // back above it (from a path or a link target such as `nope/../link`) must
+  // start them again, or a link after it would be returned unresolved.
+  let missingAt = -1;
   while (todo.length > 0) {
     const [part = '', ...rest] = todo;
     todo = rest;
     if (part === '..') {
       done.pop();
+      if (missingAt >= done.length) missingAt = -1;
       continue;
     }
-    const target = missing || (!followLast && rest.length === 0) ? undefined : linkTarget(join(root, ...done, part));
-    if (target === null) missing = true;
+    const target = missingAt >= 0 || (!followLast && rest.length === 0) ? undefined : linkTarget(join(root, ...done, part));
+    if (target === null) missingAt = done.length;
     if (typeof target !== 'string') {
       done.push(part);
       continue;

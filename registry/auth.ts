@@ -9,6 +9,9 @@
 import { SingleFlight } from '../util/single-flight.js';
 import type { Credentials } from './credentials.js';
 import { RegistryError } from './errors.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, formatBytes, MAX_TOKEN_BYTES } from './limits.js';
+import { readBounded } from './read-body.js';
+import { watchExchange } from './watchdog.js';
 import type { Challenge } from './www-authenticate.js';
 
 interface CachedToken {
@@ -30,15 +33,17 @@ export class Authorizer {
   readonly #registry: string;
   readonly #credentials: () => Promise<Credentials | undefined>;
   readonly #fetch: typeof fetch;
+  readonly #idleMs: number;
   #challenge: Challenge | undefined;
   readonly #tokens = new Map<string, CachedToken>();
   readonly #flights = new SingleFlight<string, string>();
 
-  /** `credentials` is called at most when a challenge needs them. */
-  constructor(registry: string, credentials: () => Promise<Credentials | undefined>, fetchFn: typeof fetch = fetch) {
+  /** `credentials` is called at most when a challenge needs them; `idleMs` bounds how long the token service may send nothing. */
+  constructor(registry: string, credentials: () => Promise<Credentials | undefined>, fetchFn: typeof fetch = fetch, idleMs = DEFAULT_IDLE_TIMEOUT_MS) {
     this.#registry = registry;
     this.#credentials = credentials;
     this.#fetch = fetchFn;
+    this.#idleMs = idleMs;
   }
 
   /** Records the challenge of a 401 and forgets the token it rejected. */
@@ -82,11 +87,20 @@ export class Authorizer {
     for (const s of scopes) url.searchParams.append('scope', s);
     const creds = await this.#credentials();
     const headers: Record<string, string> = creds === undefined ? {} : { authorization: basic(creds) };
+    const unreachable = (why: string, cause?: unknown): RegistryError =>
+      new RegistryError('unreachable', this.#registry, `registry ${this.#registry}: ${why}`, cause === undefined ? {} : { cause });
+    const idle = `${this.#idleMs / 1000}s`;
     let res: Response;
     try {
-      res = await this.#fetch(url, { headers, signal });
+      res = await watchExchange((s) => this.#fetch(url, { headers, signal: s }), {
+        idleMs: this.#idleMs,
+        headers: true,
+        signal,
+        stalled: (received) => unreachable(`its token service ${url.host} stalled: ${received === undefined ? 'no response' : `no data after ${received} bytes`} for ${idle}`),
+      });
     } catch (err) {
-      throw new RegistryError('unreachable', this.#registry, `registry ${this.#registry}: cannot reach its token service ${url.host}`, { cause: err });
+      if (err instanceof RegistryError) throw err;
+      throw unreachable(`cannot reach its token service ${url.host}`, err);
     }
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
@@ -96,7 +110,18 @@ export class Authorizer {
       await res.body?.cancel();
       throw new RegistryError('protocol', this.#registry, `registry ${this.#registry}: token service ${url.host} answered ${res.status}`, { status: res.status });
     }
-    const body = (await res.json()) as TokenResponse;
+    const bytes = await readBounded(res, {
+      limit: MAX_TOKEN_BYTES,
+      tooLarge: () => new RegistryError('protocol', this.#registry, `registry ${this.#registry}: token service ${url.host} answered with more than ${formatBytes(MAX_TOKEN_BYTES)}; refused`),
+      interrupted: (err) => unreachable(`token service ${url.host}: the answer broke off`, err),
+    });
+    let body: TokenResponse;
+    try {
+      body = JSON.parse(bytes.toString('utf8')) as TokenResponse;
+    } catch {
+      throw new RegistryError('protocol', this.#registry, `registry ${this.#registry}: token service ${url.host} answered with invalid JSON`);
+    }
+    if (typeof body !== 'object' || body === null) body = {};
     const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
     if (token === undefined || token === '') throw new RegistryError('protocol', this.#registry, `registry ${this.#registry}: token service ${url.host} returned no token`);
     // The spec's default lifetime is 60 s; refresh a little early.

@@ -13,6 +13,8 @@ export type RegistryErrorKind =
   | 'manifest-unknown'
   | 'blob-unknown'
   | 'digest-mismatch'
+  | 'size-mismatch' // a blob longer or shorter than its descriptor says
+  | 'too-large' // a manifest, index, config or token answer over kiln's limit
   | 'unsupported'
   | 'unreachable'
   | 'protocol';

@@ -19,10 +19,17 @@ export function sendStream(url: URL, method: string, headers: Record<string, str
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {
     const req = request(url, { method, headers: { ...headers, 'content-length': String(body.length) }, ...(signal === undefined ? {} : { signal }) });
+    const source = body.stream();
+    // When the body itself fails (a blob that fails its digest check), that is the error to report,
+    // not the connection reset its abort causes. Set before the request's error fires.
+    let sourceError: Error | undefined;
+    source.once('error', (err) => {
+      sourceError = err;
+    });
     req.once('response', (res: IncomingMessage) => resolve(toResponse(res)));
     // A server may answer (and close) before the body is sent; the answer wins over the write error.
-    req.once('error', (err) => reject(networkError(err)));
-    pipeline(body.stream(), req).catch((err: unknown) => {
+    req.once('error', (err) => reject(networkError(sourceError ?? err)));
+    pipeline(source, req).catch((err: unknown) => {
       req.destroy(err as Error);
     });
   });

@@ -15,7 +15,8 @@ export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export type { RegistryProgress, BlobStatus, ProgressSink } from './progress.js';
 // Building blocks for other OCI artifacts kiln stores in registries (the build cache, cache/export/registry.ts).
 export { putManifest } from './push.js';
-export { fetchConfig, familiar } from './pull.js';
+export { familiar } from './pull.js';
+export { fetchConfig } from './pull-config.js';
 export { blobExists, pushLayer, type PushContext } from './push-layer.js';
 export { uploadBlob } from './upload.js';
 export { downloadLayer, type LayerContext } from './pull-layer.js';

@@ -5,6 +5,7 @@ import type { Digest } from '../util/digest.js';
 export type BlobStatus =
   | 'exists' // the destination has it already (local store or registry)
   | 'downloaded'
+  | 'waiting' // another kiln sharing the root is downloading it; used once it is stored
   | 'compressed'
   | 'mounted' // cross-repository mount
   | 'pushed';

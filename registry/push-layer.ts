@@ -6,7 +6,8 @@
  * See https://github.com/opencontainers/distribution-spec/blob/main/spec.md#mounting-a-blob-from-another-repository
  */
 import { createReadStream } from 'node:fs';
-import type { ContentStore } from '../cache/content/index.js';
+import { pipeline } from 'node:stream';
+import { BlobVerifier, verifiedRanges, VerifyingStream, type ContentStore } from '../cache/content/index.js';
 import { MediaType, type Descriptor } from '../store/index.js';
 import { isGzipLayer } from '../store/image/oci.js';
 import { createHash } from 'node:crypto';
@@ -49,10 +50,13 @@ async function tryMount(ctx: PushContext, digest: Digest): Promise<boolean> {
   return false;
 }
 
-/** Uploads a blob that is in the content store. */
+/**
+ * Uploads a blob that is in the content store, hashing it as it goes: a blob
+ * damaged on disk fails before its last bytes leave, so the registry never
+ * completes it. (The remembered gzip form of a layer is checked the same way.)
+ */
 async function uploadStored(ctx: PushContext, digest: Digest, size: number): Promise<void> {
-  const path = ctx.content.path(digest);
-  await uploadBlob(ctx, { digest, size, open: (start, end) => createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 }) });
+  await uploadBlob(ctx, { digest, size, open: verifiedRanges(ctx.content.path(digest), digest, size) });
 }
 
 /** gzips a stored layer into the content store and records it; the one costly step a second push skips. */
@@ -60,7 +64,8 @@ async function compress(ctx: PushContext, diffID: Digest): Promise<CompressedLay
   const hash = createHash('sha256');
   const writer = await ctx.content.writer(ctx.signal === undefined ? {} : { signal: ctx.signal });
   try {
-    const source = createReadStream(ctx.content.path(diffID), { highWaterMark: 1024 * 1024 });
+    // The layer is hashed as it is read, so a damaged one is never compressed and remembered.
+    const source = pipeline(createReadStream(ctx.content.path(diffID), { highWaterMark: 1024 * 1024 }), new VerifyingStream(new BlobVerifier(diffID)), () => undefined);
     for await (const chunk of parallelGzip(source)) {
       hash.update(chunk);
       await writer.write(chunk);

@@ -16,6 +16,7 @@ declare -A want=(
   [xz]=xz-utils
   [tar]=tar
   [htpasswd]=apache2-utils
+  [/usr/bin/time]=time # GNU time: peak RSS of kiln in e2e tests
 )
 missing=()
 for cmd in "${!want[@]}"; do

@@ -6,7 +6,7 @@
  * does not parse as a record (a torn write from a crash, garbage) is a miss and
  * is overwritten by the next build of that key.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { digestHex, isDigest } from '../util/digest.js';
@@ -72,8 +72,26 @@ export class JsonFileCacheStore implements CacheStore {
     return out;
   }
 
-  load(record: CacheRecord, signal?: AbortSignal): Promise<Result[] | undefined> {
-    return loadResults(this.#loader, record.results, signal);
+  /** Loads a hit's results and marks the record used now (its file's mtime is its last use, for LRU eviction). */
+  async load(record: CacheRecord, signal?: AbortSignal): Promise<Result[] | undefined> {
+    const results = await loadResults(this.#loader, record.results, signal);
+    if (results !== undefined) {
+      const now = new Date();
+      await utimes(this.#path(record.key), now, now).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err; // removed by a prune meanwhile: the results are held by our lease
+      });
+    }
+    return results;
+  }
+
+  /** Every record with its last use (ms). */
+  async entries(): Promise<{ record: CacheRecord; lastUsed: number }[]> {
+    const out: { record: CacheRecord; lastUsed: number }[] = [];
+    for (const record of await this.list()) {
+      const st = await stat(this.#path(record.key)).catch(() => undefined);
+      if (st !== undefined) out.push({ record, lastUsed: st.mtimeMs });
+    }
+    return out;
   }
 
   #path(key: CacheKey): string {

@@ -11,3 +11,4 @@ export { familiarName, normalizeName, parseReference, formatReference, type Refe
 export { MediaType, REF_NAME } from './image/oci.js';
 export type { Descriptor, ImageConfig, Manifest, Index, ContainerConfig, HistoryEntry, Platform } from './image/oci.js';
 export { unpackImage, type Mounter, type UnpackOptions } from './image/unpack.js';
+export { dropImages, scanImages, type BlobState, type ScannedImage } from './image/fsck.js';

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'FAILED_PRECONDITION'
   | 'UNAVAILABLE'
+  | 'DATA_LOSS'
   | 'NOT_IMPLEMENTED'
   | 'DOCKERFILE_SYNTAX'
   | 'SHELL_EXPANSION'
@@ -51,6 +52,11 @@ export class FailedPreconditionError extends KilnError {
 /** A dependency (runtime, registry, host tool) is not reachable or missing. */
 export class UnavailableError extends KilnError {
   readonly code = 'UNAVAILABLE';
+}
+
+/** Stored data is damaged: a blob whose bytes do not match its digest (containerd errdefs' DataLoss). */
+export class DataLossError extends KilnError {
+  readonly code = 'DATA_LOSS';
 }
 
 /** A capability kiln does not have yet; always says which. */

@@ -5,7 +5,7 @@
  * its root locked.
  */
 import { readFileSync } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from './errors.js';
 
@@ -57,10 +57,32 @@ async function acquire(path: string, options: { timeoutMs?: number; signal?: Abo
     const owner = await readFile(path, 'utf8').catch(() => '');
     // An empty file may be a lock being written right now; only a dead owner's lock is stale.
     if (owner !== '' && !isAlive(owner)) {
-      await rm(path, { force: true });
+      await breakStale(path, me);
       continue;
     }
     if (Date.now() > deadline) throw new UnavailableError(`lock ${path} is held by pid ${owner.split(':')[0] || '?'}`);
     await sleep(delay);
   }
+}
+
+/**
+ * Removes a dead owner's lock. Two waiters may both see it stale; removing it
+ * by name would let the slower one delete the lock the faster one has just
+ * taken. Instead the lock is moved aside (only one rename wins) and, if what
+ * was moved turns out to be a live owner's, put back.
+ */
+async function breakStale(path: string, me: string): Promise<void> {
+  const aside = `${path}.stale-${me.replace(':', '-')}-${Date.now()}`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else moved it
+    throw err;
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => '');
+  if (moved === '' || isAlive(moved)) {
+    // Not the stale lock: a live (or just-created) one. Restore it unless a third process took the name.
+    await link(aside, path).catch(() => undefined);
+  }
+  await rm(aside, { force: true });
 }

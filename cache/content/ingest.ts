@@ -5,7 +5,7 @@
  * writer only ever publishes or deletes its own data.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../../util/atomic-write.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../util/errors.js';
@@ -74,10 +74,10 @@ export class Ingest {
 
   /**
    * Makes the data durable and read-only, then publishes it at `blobPath`
-   * unless a blob is already there, and removes the ingest. The blob appears
+   * unless `keepExisting` says the blob already there stays, and removes the ingest. The blob appears
    * whole or not at all: it is renamed into place after fsync and chmod.
    */
-  async commit(blobPath: string): Promise<void> {
+  async commit(blobPath: string, keepExisting: () => Promise<boolean>): Promise<void> {
     const now = new Date();
     await this.#file.sync();
     await this.#file.chmod(0o444);
@@ -86,7 +86,7 @@ export class Ingest {
     const priv = await this.#detach();
     if (priv === undefined) throw new FailedPreconditionError(`ingest ${this.ref}: lost its lock before commit`);
     try {
-      if ((await stat(blobPath).catch(() => undefined)) !== undefined) return;
+      if (await keepExisting()) return;
       await rename(join(priv, DATA_FILE), blobPath);
       await fsyncDir(dirname(blobPath));
     } finally {

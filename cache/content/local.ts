@@ -16,6 +16,7 @@ import { NotFoundError } from '../../util/errors.js';
 import { cleanupIngests, Ingest } from './ingest.js';
 import { LocalWriter } from './writer.js';
 import type { BlobInfo, ContentStore, ContentWriter, Expected } from './types.js';
+import type { UseGuard } from '../guard.js';
 
 const hexRe = /^[a-f0-9]{64}$/;
 
@@ -28,11 +29,17 @@ const hexRe = /^[a-f0-9]{64}$/;
 export class LocalContentStore implements ContentStore {
   readonly #blobDir: string;
   readonly #ingestDir: string;
+  readonly #guard: UseGuard | undefined;
 
-  /** A store rooted at `dir`; directories are created on the first write. */
-  constructor(dir: string) {
+  /**
+   * A store rooted at `dir`; directories are created on the first write.
+   * With a `guard`, every blob found to exist (by `has`, or by a write of
+   * content already stored) is recorded as used, so a concurrent prune keeps it.
+   */
+  constructor(dir: string, options: { guard?: UseGuard } = {}) {
     this.#blobDir = join(dir, 'blobs', 'sha256');
     this.#ingestDir = join(dir, 'ingest');
+    this.#guard = options.guard;
   }
 
   path(digest: Digest): string {
@@ -44,6 +51,11 @@ export class LocalContentStore implements ContentStore {
   }
 
   async has(digest: Digest): Promise<boolean> {
+    const exists = (): Promise<boolean> => this.#exists(digest);
+    return this.#guard === undefined ? exists() : this.#guard.use({ blobs: [digest] }, exists);
+  }
+
+  async #exists(digest: Digest): Promise<boolean> {
     try {
       return (await this.#stat(digest)).isFile();
     } catch (err) {
@@ -65,7 +77,7 @@ export class LocalContentStore implements ContentStore {
     options.signal?.throwIfAborted();
     await mkdir(this.#blobDir, { recursive: true });
     const ingest = await Ingest.open(this.#ingestDir, options.ref ?? `tmp-${randomUUID()}`);
-    return new LocalWriter(ingest, (d) => this.path(d), options.expected, options.signal);
+    return new LocalWriter(ingest, { path: (d) => this.path(d), keepExisting: (d) => this.has(d) }, options.expected, options.signal);
   }
 
   async writeStream(source: Readable | AsyncIterable<Uint8Array>, expected?: Expected, options: { signal?: AbortSignal } = {}): Promise<BlobInfo> {

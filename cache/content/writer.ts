@@ -20,9 +20,15 @@ function verifyExpected(ref: string, actual: { digest: Digest; size: number }, e
  * Writes one blob. `write()` calls must not overlap. Aborting the signal
  * removes the ingest; later calls then reject with the signal's reason.
  */
+/** Where committed blobs go, and whether an existing one is kept (and so reused) instead of replaced. */
+export interface BlobPlace {
+  path(digest: Digest): string;
+  keepExisting(digest: Digest): Promise<boolean>;
+}
+
 export class LocalWriter implements ContentWriter {
   readonly #ingest: Ingest;
-  readonly #blobPath: (d: Digest) => string;
+  readonly #blobs: BlobPlace;
   readonly #expected: Expected | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #hash = createHash('sha256');
@@ -32,9 +38,9 @@ export class LocalWriter implements ContentWriter {
   #closed = false;
   #discarded: Promise<void> | undefined;
 
-  constructor(ingest: Ingest, blobPath: (d: Digest) => string, expected: Expected | undefined, signal: AbortSignal | undefined) {
+  constructor(ingest: Ingest, blobs: BlobPlace, expected: Expected | undefined, signal: AbortSignal | undefined) {
     this.#ingest = ingest;
-    this.#blobPath = blobPath;
+    this.#blobs = blobs;
     this.#expected = expected;
     this.#signal = signal;
     signal?.addEventListener('abort', this.#onAbort, { once: true });
@@ -68,8 +74,8 @@ export class LocalWriter implements ContentWriter {
     try {
       verifyExpected(this.#ingest.ref, actual, this.#expected);
       verifyExpected(this.#ingest.ref, actual, expected);
-      const path = this.#blobPath(actual.digest);
-      await this.#ingest.commit(path);
+      const path = this.#blobs.path(actual.digest);
+      await this.#ingest.commit(path, () => this.#blobs.keepExisting(actual.digest));
       const st = await stat(path).catch(() => undefined);
       return { ...actual, createdAt: st?.mtimeMs ?? Date.now() };
     } catch (err) {

@@ -24,6 +24,7 @@ import { diskUsage } from './disk-usage.js';
 import { MetadataStore } from './metadata.js';
 import { withoutOwner } from './owner.js';
 import { checkKey, copyLabels, q, type SnapshotRecord, type SnapshotTable } from './table.js';
+import type { UseGuard } from '../guard.js';
 import type { Cleaner, CleanupOptions, CleanupReport, Mount, SnapshotInfo, Snapshotter, SnapshotKind, Usage } from './types.js';
 
 /** A snapshot with its place on disk and its ancestry resolved. */
@@ -41,8 +42,10 @@ export abstract class DirSnapshotter implements Snapshotter, Cleaner {
   /** The absolute `<dir>/l`, parent of every snapshot directory. */
   protected readonly layersDir: string;
   readonly #meta: MetadataStore;
+  readonly guard: UseGuard | undefined;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { guard?: UseGuard } = {}) {
+    this.guard = options.guard;
     const root = resolve(dir);
     this.layersDir = join(root, 'l');
     this.#meta = new MetadataStore(root);
@@ -101,7 +104,10 @@ export abstract class DirSnapshotter implements Snapshotter, Cleaner {
    * what a live process holds. Unmount dead owners' mounts first.
    */
   cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
-    return cleanupLayers(this.layersDir, this.#meta, options.othersIdle ?? (async () => true));
+    return cleanupLayers(this.layersDir, this.#meta, {
+      othersIdle: options.othersIdle ?? (async () => true),
+      exclusive: options.exclusive ?? ((fn) => fn()),
+    });
   }
 
   async stat(key: string): Promise<SnapshotInfo> {

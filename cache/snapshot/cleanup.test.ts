@@ -87,8 +87,14 @@ test("working snapshots of a dead owner go; a live owner's and unlabelled ones (
     await sn.prepare('run-live', 'base', { labels: ownedLabels() });
     await sn.prepare('container-x', 'base', { labels: { 'kiln.container': 'x' } });
     const before = await ids(dir);
-    const report = await sn.cleanup();
+    // Removing records runs as the root's one collection (a prune lists snapshots, then removes them).
+    let exclusive = 0;
+    const asCollection = async <T>(fn: () => Promise<T>): Promise<T> => (exclusive++, fn());
+    const report = await sn.cleanup({ exclusive: asCollection });
     assert.equal([...report.abandoned].sort(), ['run-dead', 'view-dead']);
+    assert.is(exclusive, 1);
+    await sn.cleanup({ exclusive: asCollection });
+    assert.is(exclusive, 1, 'nothing to remove: no collection taken');
     const keys: string[] = [];
     await sn.walk((i) => void keys.push(i.key));
     assert.equal(keys, ['base', 'container-x', 'run-live']);

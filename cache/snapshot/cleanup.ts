@@ -13,7 +13,7 @@ import { ownedName, parseOwnedName } from '../../util/owner-tag.js';
 import type { MetadataStore } from './metadata.js';
 import { ownerGone } from './owner.js';
 import type { SnapshotTable } from './table.js';
-import type { CleanupReport } from './types.js';
+import type { CleanupOptions, CleanupReport } from './types.js';
 
 /** Prefix of a snapshot directory being filled, before it gets its id. */
 export const NEW_PREFIX = '.new-';
@@ -36,7 +36,7 @@ export async function discardLayer(layersDir: string, id: string): Promise<boole
 }
 
 /** See the module comment. */
-export async function cleanupLayers(layersDir: string, meta: MetadataStore, othersIdle: () => Promise<boolean>): Promise<CleanupReport> {
+export async function cleanupLayers(layersDir: string, meta: MetadataStore, options: Required<CleanupOptions>): Promise<CleanupReport> {
   const names = await readdir(layersDir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
     throw err;
@@ -49,13 +49,15 @@ export async function cleanupLayers(layersDir: string, meta: MetadataStore, othe
     dirs++;
   }
   let suspects = findSuspects(await meta.read(), new Set(names));
-  if (suspects.orphans.length > 0 && !(await othersIdle())) suspects = { ...suspects, orphans: [] };
+  if (suspects.orphans.length > 0 && !(await options.othersIdle())) suspects = { ...suspects, orphans: [] };
   if (suspects.orphans.length + suspects.dangling.length + suspects.abandoned.length === 0) return { dirs, dangling: [], abandoned: [] };
-  const settled = await meta.update((t) => settle(t, layersDir, suspects));
-  for (const trash of settled.trash) await rm(trash, { recursive: true, force: true });
-  // Records first (the update above), directories after: a kill in between leaves only unnamed garbage.
-  for (const id of settled.freed) if (await discardLayer(layersDir, id)) dirs++;
-  return { dirs: dirs + settled.trash.length, dangling: settled.dangling, abandoned: settled.abandoned };
+  return options.exclusive(async () => {
+    const settled = await meta.update((t) => settle(t, layersDir, suspects));
+    for (const trash of settled.trash) await rm(trash, { recursive: true, force: true });
+    // Records first (the update above), directories after: a kill in between leaves only unnamed garbage.
+    for (const id of settled.freed) if (await discardLayer(layersDir, id)) dirs++;
+    return { dirs: dirs + settled.trash.length, dangling: settled.dangling, abandoned: settled.abandoned };
+  });
 }
 
 interface Suspects {

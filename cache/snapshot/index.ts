@@ -4,3 +4,4 @@ export { OWNER_LABEL, ownedLabels } from './owner.js';
 export { NativeSnapshotter } from './native.js';
 export { OverlaySnapshotter } from './overlay.js';
 export { isCommitted } from './committed.js';
+export { removeOrphanDir, scanSnapshots, withDescendants, type SnapshotProblem, type SnapshotScan } from './fsck.js';

@@ -33,6 +33,8 @@ export interface Usage {
   readonly inodes: number;
 }
 
+import type { UseGuard } from '../guard.js';
+
 /** See the module comment for the lifecycle. All paths returned are absolute. */
 export interface Snapshotter {
   /** Creates an active, writable snapshot on top of `parent` (or empty). */
@@ -54,6 +56,8 @@ export interface Snapshotter {
    * its upper dir (the diff of a step), for a committed one its layer dir.
    */
   layerDir(key: string): Promise<string>;
+  /** Records reused snapshots as used by this process (see cache/guard.ts); {@link isCommitted} goes through it. */
+  readonly guard?: UseGuard | undefined;
 }
 
 /** A snapshotter that can remove what killed processes left (containerd's snapshots.Cleaner). */
@@ -70,6 +74,12 @@ export interface CleanupOptions {
    * Default: it always goes.
    */
   readonly othersIdle?: () => Promise<boolean>;
+  /**
+   * Runs the removal of recorded snapshots (only when there are some to remove)
+   * exclusively of garbage collections, which list snapshots and then remove them.
+   * Default: runs it directly.
+   */
+  readonly exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /** What {@link Cleaner.cleanup} removed. */

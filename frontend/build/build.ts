@@ -73,6 +73,8 @@ export async function plan(env: BuildEnv, req: BuildRequest): Promise<BuildPlan>
         if (findError(err, NotFoundError) === undefined) throw err;
         return pullImage(env, ref, platform);
       });
+      // Recorded as used: a concurrent `kiln prune --all` keeps the base's data while this build reads it.
+      if (!(await env.content.has(image.manifest.digest))) throw new NotFoundError(`image ${ref}: its manifest ${image.manifest.digest} is gone; pull or build it again`);
       return { ref: image.names[0] ?? image.id, config: await env.images.config(image) };
     },
   });

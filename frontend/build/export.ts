@@ -56,7 +56,8 @@ async function assemble(env: BuildEnv, plan: BuildPlan, stage: PlannedStage, cha
   if (chain.length < own.length) throw new Error(`internal: stage ${stage.index} has ${own.length} steps but ${chain.length} snapshots`);
   const mine = chain.slice(chain.length - own.length);
   const base = await baseImage(env, plan, stage, chain.slice(0, chain.length - own.length), time);
-  const history: HistoryEntry[] = [...base.history, ...(stage.config.history ?? []).slice(base.plannedHistory)];
+  // The stage's own entries are copied before `empty_layer` is set: the plan's entries are shared with stages built on it.
+  const history: HistoryEntry[] = [...base.history, ...(stage.config.history ?? []).slice(base.plannedHistory).map((h) => ({ ...h }))];
   const layers: Descriptor[] = [...base.layers];
   const offset = base.history.length - base.plannedHistory;
   // Config-only entries take the time of the step before them (or the stage's first step).

@@ -4,20 +4,21 @@
  * See https://docs.docker.com/reference/dockerfile/#run
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join, posix, resolve as resolvePath, relative } from 'node:path';
+import { chmod, chown, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ContainerMount } from '../../executor/types.js';
 import type { RunMount, RunStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
-import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
+import { NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
 import { ownedLabels } from '../../cache/snapshot/index.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
-import { mountDir, viewOf, type MountedDir } from './views.js';
+import { mountSource, writableSource } from './mount-source.js';
+import { viewOf, type MountedDir } from './views.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
 export type MountInputs = readonly (number | undefined)[];
@@ -115,12 +116,16 @@ export class RunOp implements Op {
       case 'tmpfs':
         return { type: 'tmpfs', destination: m.target, options: m.size === null ? [] : [`size=${m.size}`] };
       case 'cache':
+        // Seeding a cache from a stage or the context (BuildKit's `from=`) and mounting a subpath of it
+        // (`source=`) are not done yet: refuse rather than ignore them.
+        if (m.from.kind !== 'scratch') throw new NotImplementedError('RUN --mount=type=cache,from=…');
+        if (m.source !== '/') throw new NotImplementedError('RUN --mount=type=cache,source=… (a subpath of the cache)');
         return { type: 'bind', source: await cacheDir(this.#env, m), destination: m.target, readonly: m.readOnly };
       case 'bind': {
         const base = m.from.kind === 'context' ? this.#env.contextDir : await this.#view(input, held);
-        const source = insideDir(base, m.source);
+        const source = await mountSource(base, m.source, m.from);
         if (m.readOnly) return { type: 'bind', source, destination: m.target, readonly: true };
-        return { type: 'bind', source: await this.#scratchOverlay(source, scratch, held), destination: m.target, readonly: false };
+        return { type: 'bind', source: await writableSource(this.#env, source, m.source, scratch, held), destination: m.target, readonly: false };
       }
       case 'secret':
         return this.#secret(m, scratch);
@@ -144,21 +149,6 @@ export class RunOp implements Op {
     return out;
   }
 
-  /**
-   * `RUN --mount=type=bind,rw`: the source seen through an overlay whose upper
-   * dir lives in the step's scratch space, so the step may write and its
-   * writes are discarded afterwards (BuildKit's semantics).
-   */
-  async #scratchOverlay(source: string, scratch: string, held: MountedDir[]): Promise<string> {
-    const dir = await mkdtemp(join(scratch, 'rw-'));
-    await Promise.all(['upper', 'work'].map((d) => mkdir(join(dir, d))));
-    const mounted = await mountDir(this.#env, [
-      { type: 'overlay', source: dir, options: [`lowerdir=${source}`, 'upperdir=upper', 'workdir=work'] },
-    ]);
-    held.push(mounted);
-    return mounted.path;
-  }
-
   async #view(input: Result | undefined, held: MountedDir[]): Promise<string> {
     const v = await viewOf(this.#env, snapshotOf(input));
     held.push(v);
@@ -168,18 +158,19 @@ export class RunOp implements Op {
 
 /** A persistent cache-mount directory under the root, keyed by the mount's id. */
 async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>): Promise<string> {
-  const dir = join(env.root, 'cache-mounts', createHash('sha256').update(m.id).digest('hex').slice(0, 32));
-  await mkdir(dir, { recursive: true });
+  const id = createHash('sha256').update(m.id).digest('hex').slice(0, 32);
+  const dir = join(env.root, 'cache-mounts', id);
+  const make = async (): Promise<void> => {
+    await mkdir(dir, { recursive: true });
+    // Its mtime is its last use, for `kiln prune --cache-mounts --filter until=`.
+    const now = new Date();
+    await utimes(dir, now, now);
+  };
+  // Recorded in this build's lease first, so `kiln prune --cache-mounts` leaves it alone meanwhile.
+  await (env.snapshotter.guard === undefined ? make() : env.snapshotter.guard.use({ cacheMounts: [id] }, make));
   if (m.mode !== null) await chmod(dir, m.mode);
   if (m.uid !== null || m.gid !== null) await chown(dir, m.uid ?? 0, m.gid ?? 0);
   return dir;
-}
-
-/** `base/sub` confined to `base` (a bind source never leaves its root). */
-function insideDir(base: string, sub: string): string {
-  const p = resolvePath(base, `.${posix.resolve('/', sub)}`);
-  if (relative(base, p).startsWith('..')) throw new InvalidArgumentError(`mount source ${JSON.stringify(sub)} escapes its root`);
-  return p;
 }
 
 /** A writable that forwards container output to the vertex's log. */

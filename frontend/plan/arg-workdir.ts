@@ -27,7 +27,7 @@ export function planArg(p: StagePlanner, c: NodeCommand, cmd: Cmd<'arg'>): void 
     if (given !== undefined) value = given;
     else if (def.default !== null) value = p.word(def.default, def.range);
     else value = p.scope.globals.get(key) ?? null;
-    if (value !== null) p.state.vars.set(key, value);
+    if (value !== null) p.state.setVar(key, value);
     p.state.args.push({ key, value });
     parts.push(value === null ? key : `${key}=${value}`);
   }

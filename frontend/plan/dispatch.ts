@@ -99,7 +99,11 @@ function dispatchCommand(p: StagePlanner, c: NodeCommand): void {
   }
 }
 
-/** The plan's view of a dispatched stage (its config copied, so later changes do not leak). */
+/**
+ * The plan's view of a dispatched stage. Its config is the state's own, not a
+ * copy: a stage's state is final once dispatched (stages built on it copy it),
+ * and copying every stage's whole history made a long chain of stages quadratic.
+ */
 export function plannedStage(node: StageNode, d: DispatchedStage): PlannedStage {
   return {
     index: node.index,
@@ -110,7 +114,7 @@ export function plannedStage(node: StageNode, d: DispatchedStage): PlannedStage 
     base: baseOf(node),
     fromName: d.fromName,
     steps: [...d.state.steps],
-    config: structuredClone(d.state.config),
+    config: d.state.config,
     dependsOn: stageDeps(node),
   };
 }

@@ -71,8 +71,8 @@ function nodeOf(input: GraphInput, stage: Stage, earlier: readonly StageNode[]):
   const baseName = located(filename, at, () => expander.word(stage.from.image, globals));
   if (baseName === '') throw new DockerfileSyntaxError(`base name (${stage.from.image}) should not be blank`, filename, at);
   const platform = stage.from.platform === null ? input.platform : platformOf(input, stage.from.platform, at);
-  const baseStage = earlier.find((n) => n.stage.name !== null && n.stage.name === baseName);
-  const base = baseStage !== undefined ? { kind: 'stage' as const, index: baseStage.index } : baseName === 'scratch' ? { kind: 'scratch' as const } : { kind: 'image' as const };
+  const baseStage = stageNamed(input.stages, baseName);
+  const base = baseStage !== undefined && baseStage < earlier.length ? { kind: 'stage' as const, index: baseStage } : baseName === 'scratch' ? { kind: 'scratch' as const } : { kind: 'image' as const };
   return {
     stage, index: stage.index, displayName: stage.name ?? `stage-${stage.index}`, baseName, platform, base,
     resolved: null, commands: [], onbuildInit: false,
@@ -120,9 +120,22 @@ function copyFromTarget(input: Pick<GraphInput, 'stages' | 'expander'>, from: st
 
 /** A stage of that name (case-insensitive), else an image. */
 function stageOrImage(stages: readonly Stage[], name: string): FromTarget {
-  const lower = name.toLowerCase();
-  const stage = stages.find((s) => s.name === lower);
-  return stage !== undefined ? { kind: 'stage', index: stage.index } : { kind: 'image', name };
+  const index = stageNamed(stages, name.toLowerCase());
+  return index !== undefined ? { kind: 'stage', index } : { kind: 'image', name };
+}
+
+/** Each stage list's names to indexes, built once: a file of thousands of stages must not search the list per FROM and `--from`. */
+const namesOf = new WeakMap<readonly Stage[], ReadonlyMap<string, number>>();
+
+/** The index of the first stage named `name` (names are stored lowercase). */
+function stageNamed(stages: readonly Stage[], name: string): number | undefined {
+  let names = namesOf.get(stages);
+  if (names === undefined) {
+    const map = new Map<string, number>();
+    for (const s of stages) if (s.name !== null && !map.has(s.name)) map.set(s.name, s.index);
+    namesOf.set(stages, (names = map));
+  }
+  return names.get(name);
 }
 
 /** The `--from` targets of a command. */

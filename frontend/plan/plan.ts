@@ -33,18 +33,37 @@ export async function planBuild(input: PlanInput): Promise<BuildPlan> {
   const declared = new Set(input.stages.globalArgs.flatMap((a) => a.args.map((d) => d.name)));
   const scope: PlanScope = { filename, expander, globals, buildArgs, proxy: proxyEnv(buildArgs), images, declared };
   const done = new Map<number, DispatchedStage>();
+  const heirs = heirCounts(nodes, needed);
   const planned: PlannedStage[] = [];
   for (const node of nodes) {
     if (!needed.has(node.index)) continue;
     const d = dispatchStage(scope, node, done);
     if (node.index === target) applyLabels(d, input.labels ?? {});
-    done.set(node.index, d);
+    if ((heirs.get(node.index) ?? 0) > 0) done.set(node.index, d);
+    if (node.base.kind === 'stage') release(done, heirs, node.base.index);
     planned.push(plannedStage(node, d));
   }
   const { used, unused } = consumedBuildArgs(buildArgs, declared);
   const warnings: PlanWarning[] = [...input.df.warnings, ...input.stages.warnings];
   if (unused.length > 0) warnings.push({ message: unusedBuildArgsMessage(unused) });
   return { stages: planned, target, warnings, usedBuildArgs: used };
+}
+
+/**
+ * How many needed stages start from each stage. A dispatched stage's state
+ * (its variables) is kept only until the last of them is planned, so a long
+ * chain of stages does not hold every stage's variables at once.
+ */
+function heirCounts(nodes: readonly StageNode[], needed: ReadonlySet<number>): Map<number, number> {
+  const heirs = new Map<number, number>();
+  for (const n of nodes) if (needed.has(n.index) && n.base.kind === 'stage') heirs.set(n.base.index, (heirs.get(n.base.index) ?? 0) + 1);
+  return heirs;
+}
+
+function release(done: Map<number, DispatchedStage>, heirs: Map<number, number>, index: number): void {
+  const left = (heirs.get(index) ?? 0) - 1;
+  heirs.set(index, left);
+  if (left <= 0) done.delete(index);
 }
 
 /** `--label`s go on the target's config only, after its own LABELs, without history (BuildKit). */

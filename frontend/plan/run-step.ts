@@ -29,7 +29,7 @@ export function planRun(p: StagePlanner, c: NodeCommand, cmd: RunCommand): void 
   const proxy = p.scope.proxy.filter(([k]) => !p.state.vars.has(k)).map(([k, v]) => `${k}=${v}`);
   const { user, cwd } = p.state;
   p.push({
-    kind: 'run', name, args, env: [...vars, ...proxy], user, cwd, network: cmd.network, security: cmd.security, mounts, files,
+    kind: 'run', name, args, env: proxy.length === 0 ? vars : [...vars, ...proxy], user, cwd, network: cmd.network, security: cmd.security, mounts, files,
     range: cmd.range, createdBy: `${createdBy} # buildkit`, historyIndex, onbuild: c.onbuild,
     definition: {
       op: 'run', args, env: vars, user, cwd, network: cmd.network, security: cmd.security, mounts,

@@ -22,20 +22,28 @@ export interface ArgBinding {
 /** A stage's mutable planning state. */
 export class StageState {
   readonly config: ImageConfig;
-  /**
-   * The variables instructions expand with and RUN gets: the image env, then
-   * ARG and ENV values as they come (BuildKit's LLB state env).
-   */
-  readonly vars: Map<string, string>;
   /** ARGs declared in this stage (and its base stages), in order. */
   readonly args: ArgBinding[];
   readonly steps: Step[] = [];
   /** CMD was set in this stage, so a later ENTRYPOINT keeps it. */
   cmdSet = false;
+  /**
+   * The variables instructions expand with and RUN gets: the image env, then
+   * ARG and ENV values as they come (BuildKit's LLB state env).
+   */
+  readonly #vars: Map<string, string>;
+  /** {@link varsList} until a variable changes: RUN after RUN shares one list instead of copying every variable. */
+  #varsList: readonly string[] | null = null;
+  /**
+   * Where each key sits in the config's `Env` (its first entry), so ENV
+   * replaces in place without scanning the list: a Dockerfile of many ENV
+   * lines must plan in linear time.
+   */
+  readonly #envIndex = new Map<string, number>();
 
   private constructor(config: ImageConfig, vars: Map<string, string>, args: ArgBinding[]) {
     this.config = config;
-    this.vars = vars;
+    this.#vars = vars;
     this.args = args;
     // Triggers run in the stage built on this one, never again after.
     delete this.container.OnBuild;
@@ -66,7 +74,7 @@ export class StageState {
 
   /** `FROM stage`: the stage's config, variables and ARGs. */
   static stage(base: StageState): StageState {
-    return new StageState(structuredClone(base.config), new Map(base.vars), [...base.args]);
+    return new StageState(copyConfig(base.config), new Map(base.#vars), [...base.args]);
   }
 
   /** The container part of the config, created when missing. */
@@ -91,23 +99,38 @@ export class StageState {
     const c = this.container;
     const env = c.Env ?? [];
     if (!env.some((e) => envKey(e) === 'PATH')) c.Env = [...env, `PATH=${defaultPath}`];
-    for (const entry of c.Env ?? []) this.vars.set(envKey(entry), envValue(entry));
+    for (const [i, entry] of (c.Env ?? []).entries()) {
+      const key = envKey(entry);
+      this.#vars.set(key, envValue(entry));
+      if (!this.#envIndex.has(key)) this.#envIndex.set(key, i);
+    }
     if (c.WorkingDir !== undefined && c.WorkingDir !== '') c.WorkingDir = normalizeWorkdir('/', c.WorkingDir);
   }
 
   /** ENV: sets the variable and the config's Env entry (replaced in place when present). */
   setEnv(key: string, value: string): void {
-    this.vars.set(key, value);
-    const env = this.container.Env ?? [];
-    const i = env.findIndex((e) => envKey(e) === key);
-    if (i >= 0) env[i] = `${key}=${value}`;
-    else env.push(`${key}=${value}`);
-    this.container.Env = env;
+    this.setVar(key, value);
+    const env = (this.container.Env ??= []);
+    const i = this.#envIndex.get(key);
+    if (i !== undefined) env[i] = `${key}=${value}`;
+    else this.#envIndex.set(key, env.push(`${key}=${value}`) - 1);
   }
 
-  /** The variables as `KEY=value` entries. */
-  varsList(): string[] {
-    return [...this.vars].map(([k, v]) => `${k}=${v}`);
+  /** The variables in scope (read-only: change them with {@link setVar} or {@link setEnv}). */
+  get vars(): ReadonlyMap<string, string> {
+    return this.#vars;
+  }
+
+  /** Sets a variable for later instructions and RUN (ARG; ENV through {@link setEnv}). */
+  setVar(key: string, value: string): void {
+    this.#vars.set(key, value);
+    this.#varsList = null;
+  }
+
+  /** The variables as `KEY=value` entries, in definition order; the same array until one changes. */
+  varsList(): readonly string[] {
+    this.#varsList ??= Object.freeze([...this.#vars].map(([k, v]) => `${k}=${v}`));
+    return this.#varsList;
   }
 
   /**
@@ -122,6 +145,22 @@ export class StageState {
     this.config.history.push(entry);
     return this.config.history.length - 1;
   }
+}
+
+/**
+ * A copy of a stage's config for a stage built on it. History entries and
+ * strings are shared (planning never changes an entry once recorded); the
+ * containers planning does change are copied. A chain of stages then costs
+ * one array slot per inherited entry, not a deep copy of each.
+ */
+function copyConfig(config: ImageConfig): ImageConfig {
+  const { history, config: container, ...rest } = config;
+  const copy: ImageConfig = { ...structuredClone(rest), history: [...(history ?? [])] };
+  if (container !== undefined) {
+    const { Env, ...other } = container;
+    copy.config = { ...structuredClone(other), ...(Env === undefined ? {} : { Env: [...Env] }) };
+  }
+  return copy;
 }
 
 /** The name in a `KEY=value` env entry. */

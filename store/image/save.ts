@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack, type Pack } from 'tar-stream';
+import { BlobVerifier, VerifyingStream } from '../../cache/content/index.js';
 import { digestHex, type Digest } from '../../util/digest.js';
 import { MediaType, REF_NAME, type Descriptor, type Index } from './oci.js';
 import { familiarName, normalizeName, parseReference } from './reference.js';
@@ -97,7 +98,8 @@ function blobPath(d: Digest): string {
 async function blobEntry(store: ImageStore, p: Pack, digest: Digest, size: number): Promise<void> {
   const src = await store.content.reader(digest);
   const sink = p.entry({ name: blobPath(digest), size, mode: 0o644, mtime: EPOCH, uid: 0, gid: 0 });
-  await pipeline(src, sink);
+  // Hashed on the way: a damaged blob fails the save before its entry is complete.
+  await pipeline(src, new VerifyingStream(new BlobVerifier(digest, size)), sink);
 }
 
 function entry(p: Pack, header: { name: string; type?: 'directory'; mode: number }, body?: string): Promise<void> {

@@ -4,7 +4,7 @@
  * digests, as in Docker.
  */
 import { join } from 'node:path';
-import type { ContentStore } from '../../cache/content/index.js';
+import { readVerified, type ContentStore } from '../../cache/content/index.js';
 import { isDigest, type Digest } from '../../util/digest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { IndexFile, refName, withRefName } from './index-file.js';
@@ -78,11 +78,11 @@ export class ImageStore {
 
   async manifest(image: ImageRecord | Descriptor): Promise<Manifest> {
     const desc = 'manifest' in image ? image.manifest : image;
-    return JSON.parse((await this.content.readAll(desc.digest)).toString('utf8')) as Manifest;
+    return JSON.parse((await readVerified(this.content, desc.digest)).toString('utf8')) as Manifest;
   }
 
   async config(image: ImageRecord): Promise<ImageConfig> {
-    return JSON.parse((await this.content.readAll(image.id)).toString('utf8')) as ImageConfig;
+    return JSON.parse((await readVerified(this.content, image.id)).toString('utf8')) as ImageConfig;
   }
 
   /** Records `manifest` under `names` (normalized; each name moves off any other image). */

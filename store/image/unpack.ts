@@ -7,8 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { damagedBlobError, damagedDigest, type ContentStore } from '../../cache/content/index.js';
 import { isCommitted, ownedLabels, type Mount, type Snapshotter } from '../../cache/snapshot/index.js';
-import { FailedPreconditionError, findError, AlreadyExistsError } from '../../util/errors.js';
+import type { Digest } from '../../util/digest.js';
+import { AlreadyExistsError, FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
 import { applyLayer } from '../layer/index.js';
 import type { ImageRecord, ImageStore } from './store.js';
 import { chainIDs } from './write.js';
@@ -29,6 +31,8 @@ export interface UnpackOptions {
 
 /** Makes sure every layer of `image` is a committed snapshot; returns the top chain ID (undefined for no layers). */
 export async function unpackImage(images: ImageStore, sn: Snapshotter, image: ImageRecord, options: UnpackOptions): Promise<string | undefined> {
+  // Recorded as used (cache/guard.ts): a concurrent prune keeps the image's blobs while they are unpacked.
+  if (!(await images.content.has(image.manifest.digest))) throw new NotFoundError(`image ${image.id}: manifest ${image.manifest.digest} is gone`);
   const config = await images.config(image);
   const manifest = await images.manifest(image);
   const diffIDs = config.rootfs.diff_ids;
@@ -50,7 +54,7 @@ export async function unpackImage(images: ImageStore, sn: Snapshotter, image: Im
 interface LayerJob {
   readonly key: string;
   readonly parent: string | undefined;
-  readonly digest: string;
+  readonly digest: Digest;
   readonly diffID: string;
 }
 
@@ -60,8 +64,12 @@ async function unpackLayer(images: ImageStore, sn: Snapshotter, job: LayerJob, o
   const mount: { dir?: string; mounted: boolean } = { mounted: false };
   try {
     const target = await targetDir(sn, tmpKey, mounts, options, mount);
-    const source = await images.content.reader(job.digest as Parameters<typeof images.content.reader>[0]);
-    const applied = await applyLayer(source, target, options.signal === undefined ? {} : { signal: options.signal });
+    const source = await images.content.reader(job.digest);
+    const applied = await applyLayer(source, target, options.signal === undefined ? {} : { signal: options.signal }).catch((err: unknown) =>
+      explainDamage(images.content, job.digest, err, options.signal),
+    );
+    // Local layers are uncompressed, so the digest of the bytes applied is the blob's own: checking it costs nothing.
+    if (applied.diffID !== job.digest) throw damagedBlobError(job.digest, `its content hashes to ${applied.diffID}`);
     if (applied.diffID !== job.diffID) {
       throw new FailedPreconditionError(`layer ${job.digest}: unpacked diffID ${applied.diffID} does not match the image config's ${job.diffID}`);
     }
@@ -76,6 +84,17 @@ async function unpackLayer(images: ImageStore, sn: Snapshotter, job: LayerJob, o
   } finally {
     if (mount.dir !== undefined && !mount.mounted) await rm(mount.dir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * A layer that fails to apply may be a damaged blob rather than a bad tar:
+ * hash it (only on this failure path) and say so when it is.
+ */
+async function explainDamage(content: ContentStore, digest: Digest, err: unknown, signal: AbortSignal | undefined): Promise<never> {
+  if (signal?.aborted === true) throw err;
+  const actual = await damagedDigest(content.path(digest), digest).catch(() => undefined);
+  if (actual !== undefined) throw damagedBlobError(digest, `its content hashes to ${actual}`, { cause: err });
+  throw err;
 }
 
 async function release(mount: { dir?: string; mounted: boolean }, options: UnpackOptions): Promise<void> {

@@ -1,0 +1,70 @@
+/**
+ * What the collector (cache/gc.ts) reads from a kiln root: the images' roots
+ * (blobs and layer chains), the build cache records, cache mounts.
+ */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CacheEntry, CacheMountEntry } from '../cache/gc-plan.js';
+import type { GcSources, ImageRoots } from '../cache/gc.js';
+import type { CacheKey } from '../solver/index.js';
+import { JsonFileCacheStore } from '../solver/index.js';
+import { chainIDs } from '../store/index.js';
+import type { Digest } from '../util/digest.js';
+import type { Worker } from './worker.js';
+
+/** The step cache index of a root. */
+export function stepRecords(root: string): JsonFileCacheStore {
+  return new JsonFileCacheStore(join(root, 'cache', 'steps'), async () => undefined);
+}
+
+/** The collector's view of `w`. */
+export async function gcSources(w: Worker): Promise<GcSources> {
+  const records = stepRecords(w.root);
+  return {
+    content: w.content,
+    snapshotter: await w.snapshotter(),
+    records: {
+      entries: async (): Promise<CacheEntry[]> =>
+        (await records.entries()).map(({ record, lastUsed }) => ({ id: record.key, snapshots: record.results.filter((r) => r !== ''), lastUsed })),
+      remove: (e) => records.delete(e.id as CacheKey),
+    },
+    imageRoots: () => imageRoots(w),
+    cacheMounts: {
+      list: () => cacheMounts(w.root),
+      remove: (m) => rm(join(w.root, 'cache-mounts', m.id), { recursive: true, force: true }),
+    },
+  };
+}
+
+/** What images keep alive: their blobs and the snapshots of their layer chains. */
+export async function imageRoots(w: Worker): Promise<ImageRoots> {
+  const snapshots = new Set<string>();
+  for (const image of await w.images.list()) {
+    for (const c of chainIDs((await w.images.config(image)).rootfs.diff_ids)) snapshots.add(c);
+  }
+  const blobs: Set<Digest> = await w.images.referencedBlobs();
+  return { blobs, snapshots };
+}
+
+/** The cache mount directories under the root, with their sizes. */
+export async function cacheMounts(root: string): Promise<CacheMountEntry[]> {
+  const dir = join(root, 'cache-mounts');
+  const out: CacheMountEntry[] = [];
+  for (const id of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, id);
+    const st = await stat(path).catch(() => undefined);
+    if (st?.isDirectory() === true) out.push({ id, size: await treeBytes(path), lastUsed: st.mtimeMs });
+  }
+  return out;
+}
+
+/** Bytes of the regular files under `dir` (not following symlinks). */
+async function treeBytes(dir: string): Promise<number> {
+  let size = 0;
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) size += await treeBytes(p);
+    else if (e.isFile()) size += (await stat(p).catch(() => ({ size: 0 }))).size;
+  }
+  return size;
+}
