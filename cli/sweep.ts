@@ -42,6 +42,8 @@ export interface SweepParts {
   readonly snapshotter: (() => Promise<Cleaner>) | undefined;
   /** This process's session: snapshot records are removed as the root's one collection (cache/lease.ts). */
   readonly session: Lease;
+  /** Leave records whose directory is gone (see CleanupOptions.dangling). */
+  readonly keepDangling: boolean;
 }
 
 const NOTHING: RootSweep = { containers: 0, bundles: 0, tmp: 0, ingests: 0, snapshots: 0, failures: [] };
@@ -67,7 +69,7 @@ export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSw
     let snapshots = 0;
     if (parts.snapshotter !== undefined) {
       try {
-        const r = await (await parts.snapshotter()).cleanup({ othersIdle, exclusive: (fn) => parts.session.collect(() => fn()) });
+        const r = await (await parts.snapshotter()).cleanup({ othersIdle, exclusive: (fn) => parts.session.collect(() => fn()), dangling: !parts.keepDangling });
         snapshots = r.dirs + r.dangling.length + r.abandoned.length;
       } catch (err) {
         failures.push(`cleaning up snapshots: ${message(err)}`);

@@ -45,8 +45,14 @@ export function rootDir(option: string | undefined, env: NodeJS.ProcessEnv = pro
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'kiln');
 }
 
+/** Options of {@link openWorker}. */
+export interface OpenOptions {
+  /** Leave snapshot records whose directory is gone (for `kiln check`, which reports them); the sweep drops them otherwise. */
+  readonly keepDangling?: boolean;
+}
+
 /** Opens the root's stores, creating them when missing, and cleans up what a killed kiln left. */
-export async function openWorker(rootOption: string | undefined): Promise<Worker> {
+export async function openWorker(rootOption: string | undefined, options: OpenOptions = {}): Promise<Worker> {
   const root = rootDir(rootOption);
   try {
     await mkdir(root, { recursive: true });
@@ -67,6 +73,7 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
     // A root without a chosen driver has no snapshots: do not probe one just to sweep.
     snapshotter: existsSync(join(root, 'snapshots', 'driver')) ? snapshotter : undefined,
     session,
+    keepDangling: options.keepDangling === true,
   });
   const images = await ImageStore.open(dir, content);
   let executor: Promise<OciRuntimeExecutor> | undefined;

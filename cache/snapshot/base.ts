@@ -107,6 +107,7 @@ export abstract class DirSnapshotter implements Snapshotter, Cleaner {
     return cleanupLayers(this.layersDir, this.#meta, {
       othersIdle: options.othersIdle ?? (async () => true),
       exclusive: options.exclusive ?? ((fn) => fn()),
+      dangling: options.dangling ?? true,
     });
   }
 

@@ -49,6 +49,7 @@ export async function cleanupLayers(layersDir: string, meta: MetadataStore, opti
     dirs++;
   }
   let suspects = findSuspects(await meta.read(), new Set(names));
+  if (!options.dangling) suspects = { ...suspects, dangling: [] };
   if (suspects.orphans.length > 0 && !(await options.othersIdle())) suspects = { ...suspects, orphans: [] };
   if (suspects.orphans.length + suspects.dangling.length + suspects.abandoned.length === 0) return { dirs, dangling: [], abandoned: [] };
   return options.exclusive(async () => {

@@ -80,6 +80,12 @@ export interface CleanupOptions {
    * Default: runs it directly.
    */
   readonly exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Drop records whose directory is gone, with their descendants (nothing can
+   * mount them). Not a crash leftover of this layout but damage: `kiln check`
+   * turns it off to report it. Default: true.
+   */
+  readonly dangling?: boolean;
 }
 
 /** What {@link Cleaner.cleanup} removed. */
