@@ -19,6 +19,7 @@ import type { Cleaner } from '../cache/snapshot/index.js';
 import { mountPointsUnder, pathRuntimes, sweepState, unmount } from '../executor/index.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { selfTag, tagAlive } from '../util/owner-tag.js';
+import { isNoSpace } from '../util/no-space.js';
 import { tryLock } from '../util/try-lock.js';
 
 /** What one sweep removed, and what it could not. */
@@ -50,7 +51,11 @@ const NOTHING: RootSweep = { containers: 0, bundles: 0, tmp: 0, ingests: 0, snap
 
 /** Sweeps `root` (see the module comment); never throws for a leftover it cannot remove. */
 export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSweep> {
-  const release = await tryLock(join(root, 'sweep.lock'));
+  // A full disk cannot take the lock file, and is when a sweep helps most: sweep unlocked (safe, at worst redundant).
+  const release = await tryLock(join(root, 'sweep.lock')).catch((err: unknown) => {
+    if (isNoSpace(err)) return async () => undefined;
+    throw err;
+  });
   if (release === undefined) return NOTHING;
   let idle: Promise<boolean> | undefined;
   // Leftovers of kiln versions that did not name their owner may belong to one still running:

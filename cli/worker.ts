@@ -13,6 +13,7 @@ import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../exec
 import { ImageStore, layoutDir } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
+import { whileWriting } from '../util/no-space.js';
 import { selfTag } from '../util/owner-tag.js';
 import { sweepRoot, type RootSweep } from './sweep.js';
 
@@ -61,7 +62,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
   }
   const dir = layoutDir(root);
   // The lease comes first: what this process reuses from now on is recorded in it (cache/guard.ts).
-  const session = await acquireSession(root);
+  const session = await whileWriting(root, 'opening the root', () => acquireSession(root));
   const content = new LocalContentStore(dir, { guard: session });
   let snapshots: Promise<Snapshotter & Cleaner> | undefined;
   const snapshotter = (): Promise<Snapshotter & Cleaner> => (snapshots ??= openSnapshotter(root, session));
@@ -86,7 +87,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     swept,
     snapshotter,
     executor: (runtime) => (executor ??= openExecutor(root, runtime)),
-    tmpDir: () => (tmp ??= makeTmpDir(tmpBase)),
+    tmpDir: () => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(tmpBase))),
   };
 }
 

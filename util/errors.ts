@@ -49,6 +49,22 @@ export class FailedPreconditionError extends KilnError {
   readonly code = 'FAILED_PRECONDITION';
 }
 
+/**
+ * The file system under kiln's root is full (ENOSPC or EDQUOT while kiln wrote
+ * there): one line saying what was being done and where to free space. A
+ * precondition, since the same command succeeds once space is freed.
+ */
+export class NoSpaceError extends FailedPreconditionError {
+  /** What kiln was doing, e.g. `copying files for [2/3] COPY big /big`. */
+  readonly doing: string;
+  readonly root: string;
+  constructor(doing: string, root: string, options?: { cause?: unknown }) {
+    super(`no space left on device while ${doing}, free space under ${root}`, options);
+    this.doing = doing;
+    this.root = root;
+  }
+}
+
 /** A dependency (runtime, registry, host tool) is not reachable or missing. */
 export class UnavailableError extends KilnError {
   readonly code = 'UNAVAILABLE';

@@ -5,7 +5,7 @@
  * its root locked.
  */
 import { readFileSync } from 'node:fs';
-import { link, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from './errors.js';
 
@@ -46,18 +46,11 @@ async function acquire(path: string, options: { timeoutMs?: number; signal?: Abo
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     options.signal?.throwIfAborted();
-    try {
-      const fh = await open(path, 'wx', 0o644);
-      await fh.writeFile(me);
-      await fh.close();
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (await create(path, me)) return;
     const owner = await readFile(path, 'utf8').catch(() => '');
     // An empty file may be a lock being written right now; only a dead owner's lock is stale.
     if (owner !== '' && !isAlive(owner)) {
-      await breakStale(path, me);
+      await breakStale(path, me, owner);
       continue;
     }
     if (Date.now() > deadline) throw new UnavailableError(`lock ${path} is held by pid ${owner.split(':')[0] || '?'}`);
@@ -68,21 +61,41 @@ async function acquire(path: string, options: { timeoutMs?: number; signal?: Abo
 /**
  * Removes a dead owner's lock. Two waiters may both see it stale; removing it
  * by name would let the slower one delete the lock the faster one has just
- * taken. Instead the lock is moved aside (only one rename wins) and, if what
- * was moved turns out to be a live owner's, put back.
+ * taken. So a lock is broken only under a second lock, `<path>.break`, and
+ * only if it still holds the dead owner read under that lock. (A `.break`
+ * whose own owner died is removed plainly: it is held for two file calls.)
  */
-async function breakStale(path: string, me: string): Promise<void> {
-  const aside = `${path}.stale-${me.replace(':', '-')}-${Date.now()}`;
+async function breakStale(path: string, me: string, stale: string): Promise<void> {
+  const brk = `${path}.break`;
+  if (!(await create(brk, me))) {
+    const owner = await readFile(brk, 'utf8').catch(() => '');
+    if (owner !== '' && !isAlive(owner)) await rm(brk, { force: true });
+    return;
+  }
   try {
-    await rename(path, aside);
+    if ((await readFile(path, 'utf8').catch(() => '')) === stale) await rm(path, { force: true });
+  } finally {
+    await rm(brk, { force: true });
+  }
+}
+
+/** Creates the lock file holding `me`; false when it exists already. */
+async function create(path: string, me: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'wx', 0o644);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else moved it
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  if (moved === '' || isAlive(moved)) {
-    // Not the stale lock: a live (or just-created) one. Restore it unless a third process took the name.
-    await link(aside, path).catch(() => undefined);
+  try {
+    await fh.writeFile(me);
+    await fh.close();
+    return true;
+  } catch (err) {
+    // A lock whose owner could not be written (a full disk) would stay empty, and so held, for ever.
+    await fh.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw err;
   }
-  await rm(aside, { force: true });
 }

@@ -15,9 +15,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FailedPreconditionError } from '../../util/errors.js';
+import { isNoSpace } from '../../util/no-space.js';
 import { ownedName } from '../../util/owner-tag.js';
 import { cleanupLayers, discardLayer, NEW_PREFIX } from './cleanup.js';
 import { diskUsage } from './disk-usage.js';
@@ -91,7 +92,13 @@ export abstract class DirSnapshotter implements Snapshotter, Cleaner {
 
   async remove(key: string): Promise<void> {
     checkKey(key);
-    const rec = await this.#meta.update((t) => t.remove(key));
+    let rec: SnapshotRecord;
+    try {
+      rec = await this.#meta.update((t) => t.remove(key));
+    } catch (err) {
+      if (!isNoSpace(err) || !(await this.#freeUncommitted(key))) throw err;
+      rec = await this.#meta.update((t) => t.remove(key));
+    }
     // The table no longer names the directory, so a failed delete leaves only garbage.
     await discardLayer(this.layersDir, rec.id);
   }
@@ -109,6 +116,21 @@ export abstract class DirSnapshotter implements Snapshotter, Cleaner {
       exclusive: options.exclusive ?? ((fn) => fn()),
       dangling: options.dangling ?? true,
     });
+  }
+
+  /**
+   * The disk is too full to rewrite the table, and a step's own writes are
+   * often what filled it: deletes the files of active or view snapshot `key`
+   * (nothing may use a snapshot being removed) before its record goes.
+   * Committed snapshots keep theirs: a record must never name a missing layer.
+   */
+  async #freeUncommitted(key: string): Promise<boolean> {
+    const table = await this.#meta.read();
+    const rec = table.get(key);
+    if (rec.kind === 'committed' || table.childrenOf(key).length > 0) return false;
+    const dir = join(this.layersDir, rec.id);
+    for (const name of await readdir(dir).catch(() => [])) await rm(join(dir, name), { recursive: true, force: true });
+    return true;
   }
 
   async stat(key: string): Promise<SnapshotInfo> {

@@ -12,6 +12,7 @@ import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Resu
 import { hostPlatform, writeImage, type Descriptor } from '../../store/index.js';
 import { CacheUsage, checkCacheTo, exportCache, importCache, type CacheFromSpec, type CacheToSpec } from '../../cache/export/index.js';
 import { findError, KilnError, NotFoundError } from '../../util/errors.js';
+import { asNoSpace, isNoSpace, whileWriting } from '../../util/no-space.js';
 import { SnapshotResult, type BuildEnv } from './env.js';
 import { stageImage } from './export.js';
 import { buildGraph } from './graph.js';
@@ -102,7 +103,7 @@ export async function build(
   const sig = options.signal === undefined ? {} : { signal: options.signal };
   checkCacheTo(req.cacheTo ?? []);
   const warn = options.onWarning === undefined ? {} : { onWarning: options.onWarning };
-  if (!req.noCache) for (const spec of req.cacheFrom ?? []) await importCache(env, spec, steps, { ...sig, ...warn });
+  if (!req.noCache) for (const spec of req.cacheFrom ?? []) await whileWriting(env.root, 'importing the build cache', () => importCache(env, spec, steps, { ...sig, ...warn }));
   const usage = new CacheUsage();
   const cache = usage.track(steps);
   const solver = new Solver({ cache, progress: options.progress, ...(req.maxParallelism === undefined ? {} : { concurrency: req.maxParallelism }) });
@@ -111,11 +112,13 @@ export async function build(
     try {
       result = await solver.solve(target, { noCache: req.noCache, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     } catch (err) {
-      throw locate(err, graph.ranges, req.dockerfile.filename);
+      throw locate(err, graph.ranges, req.dockerfile.filename, env.root);
     }
     const rootfs = result.id === '' ? undefined : result.id;
-    const image = await stageImage(env, p, targetStage, rootfs);
-    const manifest = await writeImage(env.content, image.config, image.layers);
+    const manifest = await whileWriting(env.root, 'writing the image', async () => {
+      const image = await stageImage(env, p, targetStage, rootfs);
+      return writeImage(env.content, image.config, image.layers);
+    });
     for (const spec of req.cacheTo ?? []) await exportCache(env, spec, { records: usage.records(), top: rootfs }, sig);
     const configDigest = (await env.images.manifest(manifest)).config.digest;
     return { plan: p, manifest, imageId: configDigest, rootfs };
@@ -131,10 +134,15 @@ async function loadResult(env: BuildEnv, id: string): Promise<Result | undefined
   return (await isCommitted(env.snapshotter, id)) ? new SnapshotResult(id) : undefined;
 }
 
-/** Turns a failed vertex into an error at its Dockerfile lines (BuildKit's `failed to solve: ...`). */
-function locate(err: unknown, ranges: ReadonlyMap<string, Range>, filename: string): unknown {
+/**
+ * Turns a failed vertex into an error at its Dockerfile lines (BuildKit's
+ * `failed to solve: ...`); a full disk is one line saying what was being done
+ * instead, since the fix is freeing space, not changing the Dockerfile.
+ */
+function locate(err: unknown, ranges: ReadonlyMap<string, Range>, filename: string, root: string): unknown {
   const v = findError(err, VertexError);
   if (v === undefined) return err;
+  if (isNoSpace(v)) return asNoSpace(v, root, `building ${v.vertex.name}`);
   const range = ranges.get(v.vertex.digest);
   const cause = v.cause instanceof Error ? v.cause.message : v.message;
   if (range === undefined) return err;

@@ -15,6 +15,7 @@ import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
 import { NotImplementedError } from '../../util/errors.js';
 import { ownedLabels } from '../../cache/snapshot/index.js';
+import { whileWriting } from '../../util/no-space.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
 import { stepOptions } from './op-run.js';
@@ -50,13 +51,15 @@ export class CopyOp implements Op {
     const parent = snapshotOf(inputs[0]);
     const active = `copy-${randomBytes(8).toString('hex')}`;
     const held: MountedDir[] = [];
-    const scratch = await mkdtemp(join(env.tmpDir, 'kiln-copy-'));
+    const name = this.#step.name;
+    const scratch = await whileWriting(env.root, `preparing ${name}`, () => mkdtemp(join(env.tmpDir, 'kiln-copy-')));
     try {
-      const target = await mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
+      const target = await whileWriting(env.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
       held.push(target);
-      await this.#copyInto(target.path, inputs[1], scratch, held, ctx);
+      await whileWriting(env.root, `copying files for ${name}`, () => this.#copyInto(target.path, inputs[1], scratch, held, ctx));
       for (const m of held.splice(0).reverse()) await m.release();
-      const out = await commitStep(env.snapshotter, env.content, { active, parent, key: `step-${randomBytes(8).toString('hex')}` }, stepOptions(env, ctx));
+      const step = { active, parent, key: `step-${randomBytes(8).toString('hex')}` };
+      const out = await whileWriting(env.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {
       for (const m of held.splice(0).reverse()) await m.release().catch(() => undefined);

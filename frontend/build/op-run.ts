@@ -14,6 +14,7 @@ import { canonicalJson } from '../../solver/index.js';
 import { NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
 import { ownedLabels } from '../../cache/snapshot/index.js';
+import { isFull, whileWriting } from '../../util/no-space.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
@@ -45,12 +46,16 @@ export class RunOp implements Op {
     const step = this.#step;
     const parent = snapshotOf(inputs[0]);
     const active = `run-${randomBytes(8).toString('hex')}`;
-    const rootfs = await env.snapshotter.prepare(active, parent, { labels: ownedLabels() });
+    const preparing = `preparing ${step.name}`;
+    const rootfs = await whileWriting(env.root, preparing, () => env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
     const held: MountedDir[] = [];
-    const scratch = await mkdtemp(join(env.tmpDir, 'kiln-run-'));
+    const scratch = await whileWriting(env.root, preparing, () => mkdtemp(join(env.tmpDir, 'kiln-run-'))).catch(async (err: unknown) => {
+      await env.snapshotter.remove(active).catch(() => undefined);
+      throw err;
+    });
     try {
-      const mounts = await this.#mounts(inputs, scratch, held);
-      const result = await (await env.executor()).run(
+      const mounts = await whileWriting(env.root, preparing, () => this.#mounts(inputs, scratch, held));
+      const result = await whileWriting(env.root, `starting ${step.name}`, async () => (await env.executor()).run(
         {
           id: `kiln-build-${randomBytes(6).toString('hex')}`,
           rootfs,
@@ -62,11 +67,13 @@ export class RunOp implements Op {
           mounts,
         },
         { signal: ctx.signal, stdio: { stdout: logSink(ctx, 'stdout'), stderr: logSink(ctx, 'stderr') } },
-      );
-      if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode);
+      ));
+      // Checked before the snapshot is removed: its files may be what filled the disk.
+      if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode, (await isFull(await env.snapshotter.layerDir(active))) ? env.root : undefined);
       // Last mounted first: an rw overlay may sit on a view.
       for (const m of held.splice(0).reverse()) await m.release();
-      const out = await commitStep(env.snapshotter, env.content, { active, parent, key: `step-${randomBytes(8).toString('hex')}` }, stepOptions(env, ctx));
+      const commit = { active, parent, key: `step-${randomBytes(8).toString('hex')}` };
+      const out = await whileWriting(env.root, `writing the layer of ${step.name}`, () => commitStep(env.snapshotter, env.content, commit, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {
       await env.snapshotter.remove(active).catch(() => undefined);

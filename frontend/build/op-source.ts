@@ -6,6 +6,7 @@ import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { unpackImage } from '../../store/index.js';
 import { sha256 } from '../../util/digest.js';
+import { whileWriting } from '../../util/no-space.js';
 import { SnapshotResult, type BuildEnv } from './env.js';
 
 /** Unpacks image `ref` and yields its top layer snapshot. */
@@ -27,7 +28,7 @@ export class ImageSourceOp implements Op {
   async exec(ctx: OpContext): Promise<Result[]> {
     const env = this.#env;
     const image = await env.images.get(this.#ref);
-    const top = await unpackImage(env.images, env.snapshotter, image, { mounter: env.mounter, tmpDir: env.tmpDir, signal: ctx.signal });
+    const top = await whileWriting(env.root, `unpacking ${this.#ref}`, () => unpackImage(env.images, env.snapshotter, image, { mounter: env.mounter, tmpDir: env.tmpDir, signal: ctx.signal }));
     return [new SnapshotResult(top ?? '')];
   }
 }

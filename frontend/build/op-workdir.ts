@@ -12,6 +12,7 @@ import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
 import { ownedLabels } from '../../cache/snapshot/index.js';
+import { whileWriting } from '../../util/no-space.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
 import { stepOptions } from './op-run.js';
@@ -34,11 +35,13 @@ export class WorkdirOp implements Op {
     const env = this.#env;
     const parent = snapshotOf(inputs[0]);
     const active = `workdir-${randomBytes(8).toString('hex')}`;
-    const mounted = await mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
+    const name = this.#step.name;
+    const mounted = await whileWriting(env.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
     try {
-      await mkdirInRoot(mounted.path, this.#step.path, await this.#owner(mounted.path));
+      await whileWriting(env.root, `creating the directory of ${name}`, async () => mkdirInRoot(mounted.path, this.#step.path, await this.#owner(mounted.path)));
       await mounted.release();
-      const out = await commitStep(env.snapshotter, env.content, { active, parent, key: `step-${randomBytes(8).toString('hex')}` }, stepOptions(env, ctx));
+      const step = { active, parent, key: `step-${randomBytes(8).toString('hex')}` };
+      const out = await whileWriting(env.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {
       await mounted.release().catch(() => undefined);
