@@ -2,7 +2,6 @@
  * Composition root of a build: the root's stores, the executor, the context
  * hasher (with .dockerignore and a persisted stat cache), all wired into a BuildEnv.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import xxhashWasm, { type XXHashAPI } from 'xxhash-wasm';
 import { ContextHasher, ignoreMatcher, readDockerignore } from '../frontend/index.js';
@@ -25,8 +24,7 @@ export async function buildEnv(
     secrets?: ReadonlyMap<string, Buffer>;
   },
 ): Promise<BuildEnv> {
-  const tmpDir = join(w.root, 'tmp');
-  await mkdir(tmpDir, { recursive: true });
+  const tmpDir = await w.tmpDir();
   let hasher: Promise<ContextHasher> | undefined;
   return {
     root: w.root,

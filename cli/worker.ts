@@ -2,17 +2,20 @@
  * The composition root: turns global options into the concrete stores the
  * commands use. Everything kiln keeps lives under the root directory.
  */
+import { existsSync, rmdirSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalContentStore } from '../cache/index.js';
 import { acquireSession, type Lease } from '../cache/index.js';
-import { NativeSnapshotter, OverlaySnapshotter, type Snapshotter } from '../cache/index.js';
+import { NativeSnapshotter, OverlaySnapshotter, type Cleaner, type Snapshotter } from '../cache/index.js';
 import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../executor/index.js';
 import { ImageStore, layoutDir } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { whileWriting } from '../util/no-space.js';
+import { selfTag } from '../util/owner-tag.js';
+import { sweepRoot, type RootSweep } from './sweep.js';
 
 /** The stores of one kiln root. */
 export interface Worker {
@@ -21,10 +24,18 @@ export interface Worker {
   readonly images: ImageStore;
   /** This process's session lease (see cache/lease.ts). */
   readonly session: Lease;
+  /** What opening the root removed of what killed kiln processes left (see sweep.ts). */
+  readonly swept: RootSweep;
   /** The root's snapshotter: overlayfs, or the copy-based one where overlay does not work. */
   snapshotter(): Promise<Snapshotter>;
-  /** The container executor for `--runtime` (swept of what killed kiln processes left). */
+  /** The container executor for `--runtime`. */
   executor(runtime: string | undefined): Promise<OciRuntimeExecutor>;
+  /**
+   * This process's temp dir, `<root>/tmp/<pid>-<starttime>` (on the root's
+   * filesystem, for mount points and scratch files); its name lets a later
+   * sweep remove it, and unmount what is in it, once this process is gone.
+   */
+  tmpDir(): Promise<string>;
 }
 
 /** `--root`, else `KILN_ROOT`, else `/var/lib/kiln` for root and `$XDG_DATA_HOME/kiln` otherwise. */
@@ -35,8 +46,14 @@ export function rootDir(option: string | undefined, env: NodeJS.ProcessEnv = pro
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'kiln');
 }
 
+/** Options of {@link openWorker}. */
+export interface OpenOptions {
+  /** Leave snapshot records whose directory is gone (for `kiln check`, which reports them); the sweep drops them otherwise. */
+  readonly keepDangling?: boolean;
+}
+
 /** Opens the root's stores, creating them when missing, and cleans up what a killed kiln left. */
-export async function openWorker(rootOption: string | undefined): Promise<Worker> {
+export async function openWorker(rootOption: string | undefined, options: OpenOptions = {}): Promise<Worker> {
   const root = rootDir(rootOption);
   try {
     await mkdir(root, { recursive: true });
@@ -47,31 +64,56 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
   // The lease comes first: what this process reuses from now on is recorded in it (cache/guard.ts).
   const session = await whileWriting(root, 'opening the root', () => acquireSession(root));
   const content = new LocalContentStore(dir, { guard: session });
-  await content.cleanupIngests();
+  let snapshots: Promise<Snapshotter & Cleaner> | undefined;
+  const snapshotter = (): Promise<Snapshotter & Cleaner> => (snapshots ??= openSnapshotter(root, session));
+  const tmpBase = join(root, 'tmp');
+  const swept = await sweepRoot(root, {
+    stateDir: join(root, 'exec'),
+    tmpDir: tmpBase,
+    content,
+    // A root without a chosen driver has no snapshots: do not probe one just to sweep.
+    snapshotter: existsSync(join(root, 'snapshots', 'driver')) ? snapshotter : undefined,
+    session,
+    keepDangling: options.keepDangling === true,
+  });
   const images = await ImageStore.open(dir, content);
-  let snapshots: Promise<Snapshotter> | undefined;
   let executor: Promise<OciRuntimeExecutor> | undefined;
+  let tmp: Promise<string> | undefined;
   return {
     root,
     content,
     images,
     session,
-    snapshotter: () => (snapshots ??= openSnapshotter(root, session)),
+    swept,
+    snapshotter,
     executor: (runtime) => (executor ??= openExecutor(root, runtime)),
+    tmpDir: () => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(tmpBase))),
   };
 }
 
 async function openExecutor(root: string, runtime: string | undefined): Promise<OciRuntimeExecutor> {
-  const ex = new OciRuntimeExecutor({ stateDir: join(root, 'exec'), runtime: await resolveRuntime(runtime === undefined ? {} : { runtime }) });
-  await ex.sweep();
-  return ex;
+  return new OciRuntimeExecutor({ stateDir: join(root, 'exec'), runtime: await resolveRuntime(runtime === undefined ? {} : { runtime }) });
+}
+
+async function makeTmpDir(base: string): Promise<string> {
+  const dir = join(base, selfTag());
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  process.once('exit', () => {
+    try {
+      // Synchronous at exit; only an empty dir goes (anything left is the next sweep's).
+      rmdirSync(dir);
+    } catch {
+      // not empty, or already gone
+    }
+  });
+  return dir;
 }
 
 /**
  * The snapshot driver is chosen once per root (a probe mount tells whether
  * overlayfs works there) and remembered in `<root>/snapshots/driver`.
  */
-async function openSnapshotter(root: string, guard: Lease): Promise<Snapshotter> {
+async function openSnapshotter(root: string, guard: Lease): Promise<Snapshotter & Cleaner> {
   const base = join(root, 'snapshots');
   await mkdir(base, { recursive: true });
   const marker = join(base, 'driver');

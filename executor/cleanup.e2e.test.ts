@@ -103,7 +103,7 @@ if (e2eReady('executor cleanup e2e', ['runc'])) {
     await waitForText(liveOut, 'live');
 
     const report = await f.executor.sweep();
-    assert.equal(report, { bundles: [id], containers: [id] });
+    assert.equal(report, { bundles: [id], containers: [id], failures: [] });
     assert.ok(await gone(pid), 'the orphaned container still runs');
     assert.not.ok(existsSync(join(f.stateDir, 'bundles', id)));
     assert.equal(await mountPointsUnder(join(f.stateDir, 'bundles', id)), []);
@@ -112,7 +112,7 @@ if (e2eReady('executor cleanup e2e', ['runc'])) {
     assert.is((await mountPointsUnder(join(f.stateDir, 'bundles'))).length, 1);
     ac.abort();
     await rejects(live, isAbort);
-    assert.equal(await f.executor.sweep(), { bundles: [], containers: [] });
+    assert.equal(await f.executor.sweep(), { bundles: [], containers: [], failures: [] });
   });
 
   test.run();

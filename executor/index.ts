@@ -4,7 +4,7 @@
  */
 export type { ContainerMount, Executor, RunResult, RunSpec, RunStdio } from './types.js';
 export { OciRuntimeExecutor, type OciRuntimeExecutorOptions } from './runc.js';
-export type { SweepReport } from './sweep.js';
+export { pathRuntimes, sweepState, type HandleFor, type SweepReport } from './sweep.js';
 export { resolveRuntime, cgroupLayout, type Runtime, type RuntimeKind, type ResolveRuntimeOptions, type CgroupLayout } from './runtime.js';
 export { resolveUser, resolveUserFrom, readUserFiles, type ResolvedUser, type UserFiles } from './user.js';
 export { toRuntimeSpec, containerEnv, containerHostname, type SpecContext } from './spec.js';

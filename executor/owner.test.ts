@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { zombieProcess } from '../util/test-process.js';
 import { isAlive, selfIdentity, startTime } from './owner.js';
 
 const test = suite('owner identity');
@@ -27,6 +28,17 @@ test('a process that exited is dead', async () => {
   await new Promise((r) => setTimeout(r, 20));
   assert.not.ok(await isAlive({ boot: (await selfIdentity()).boot, pid, start }));
   assert.is(await startTime(2 ** 22 + 1), undefined);
+});
+
+test('a killed process its parent has not reaped (a zombie) is dead', async () => {
+  const z = await zombieProcess();
+  try {
+    const start = z.identity.split(':')[1] ?? '';
+    assert.is(await startTime(z.pid), undefined);
+    assert.not.ok(await isAlive({ boot: (await selfIdentity()).boot, pid: z.pid, start }));
+  } finally {
+    await z.done();
+  }
 });
 
 test.run();

@@ -32,11 +32,13 @@ async function bootId(): Promise<string> {
   return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
 }
 
-/** Field 22 (starttime) of /proc/PID/stat; undefined when there is no such process. */
+/** Field 22 (starttime) of /proc/PID/stat; undefined when there is no such process, or only its zombie. */
 export async function startTime(pid: number): Promise<string | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (stat === undefined) return undefined;
   // The command name (field 2) is in parentheses and may contain spaces and ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // A killed process its parent has not reaped yet holds nothing any more.
+  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
   return fields[19];
 }

@@ -22,7 +22,7 @@ import { deleteContainer, type RuntimeHandle } from './runtime-cli.js';
 import type { Runtime } from './runtime.js';
 import { containerEnv, containerHostname, containerMounts, toRuntimeSpec } from './spec.js';
 import { missingPaths, removeStubs } from './stubs.js';
-import { sweepState, type SweepReport } from './sweep.js';
+import { pathRuntimes, sweepState, type SweepReport } from './sweep.js';
 import type { Executor, RunResult, RunSpec, RunStdio } from './types.js';
 import { resolveUser } from './user.js';
 
@@ -106,7 +106,8 @@ export class OciRuntimeExecutor implements Executor {
    * with no bundle. Bundles of live processes are left alone. Call at start-up.
    */
   sweep(): Promise<SweepReport> {
-    return sweepState(this.#stateDir, this.#handle);
+    const others = pathRuntimes(this.#stateDir);
+    return sweepState(this.#stateDir, async (kind) => (kind === this.runtime.kind ? this.#handle : others(kind)));
   }
 
   /** Resolves the user, checks the command, writes the bundle files; returns the mount stubs to remove afterwards. */

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContentStore } from '../cache/index.js';
-import { isCommitted, type Mount, type Snapshotter } from '../cache/index.js';
+import { isCommitted, ownedLabels, type Mount, type Snapshotter } from '../cache/index.js';
 import { applyLayer } from '../store/index.js';
 import { chainIDs, unpackImage, type ImageStore, type Mounter } from '../store/index.js';
 import { digestHex, sha256, type Digest } from '../util/digest.js';
@@ -151,7 +151,7 @@ class Materializer {
       labels[SIZE_LABEL] = String(size);
     }
     const tmpKey = `import-${randomBytes(6).toString('hex')}-${key}`;
-    const mounts = await sn.prepare(tmpKey, parent, { labels: { 'kiln.import': key } });
+    const mounts = await sn.prepare(tmpKey, parent, { labels: ownedLabels({ 'kiln.import': key }) });
     const mount: MountState = { mounted: false };
     try {
       if (step.layer !== null) {

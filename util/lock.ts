@@ -9,11 +9,16 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from './errors.js';
 
-/** The identity of a live process: pid plus its start time (field 22 of /proc/PID/stat). */
+/**
+ * The identity of a live process: pid plus its start time (field 22 of
+ * /proc/PID/stat); undefined when there is none. A zombie (killed, not yet
+ * reaped by its parent) counts as gone: it holds nothing any more.
+ */
 export function processIdentity(pid = process.pid): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
     return `${pid}:${fields[19] ?? ''}`;
   } catch {
     return undefined;

@@ -5,17 +5,28 @@
  * opaque id, never the caller's key, so keys may hold any characters and mount
  * options stay short. Subclasses decide how a new snapshot's `fs/` is filled
  * and how it is mounted.
+ *
+ * Crash safety: a directory only takes its `<id>` name under the metadata lock,
+ * in the same update that records it; until then it is `.new-<owner>-…`. A
+ * removal drops the record first, then renames the directory to
+ * `.rm-<owner>-<id>` and deletes that. So a killed process never leaves a
+ * record pointing at a missing or half-deleted directory, and what it leaves
+ * carries its owner in its name for {@link DirSnapshotter.cleanup}.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, renameSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FailedPreconditionError } from '../../util/errors.js';
 import { isNoSpace } from '../../util/no-space.js';
+import { ownedName } from '../../util/owner-tag.js';
+import { cleanupLayers, discardLayer, NEW_PREFIX } from './cleanup.js';
 import { diskUsage } from './disk-usage.js';
 import { MetadataStore } from './metadata.js';
+import { withoutOwner } from './owner.js';
 import { checkKey, copyLabels, q, type SnapshotRecord, type SnapshotTable } from './table.js';
 import type { UseGuard } from '../guard.js';
-import type { Mount, SnapshotInfo, Snapshotter, SnapshotKind, Usage } from './types.js';
+import type { Cleaner, CleanupOptions, CleanupReport, Mount, SnapshotInfo, Snapshotter, SnapshotKind, Usage } from './types.js';
 
 /** A snapshot with its place on disk and its ancestry resolved. */
 export interface Resolved {
@@ -28,7 +39,7 @@ export interface Resolved {
 type Labels = { labels?: Record<string, string> };
 
 /** A {@link Snapshotter} storing snapshots as directories under `<dir>/l`. */
-export abstract class DirSnapshotter implements Snapshotter {
+export abstract class DirSnapshotter implements Snapshotter, Cleaner {
   /** The absolute `<dir>/l`, parent of every snapshot directory. */
   protected readonly layersDir: string;
   readonly #meta: MetadataStore;
@@ -43,8 +54,8 @@ export abstract class DirSnapshotter implements Snapshotter {
 
   /** The mounts of an active or view snapshot; may throw when it cannot be mounted. */
   protected abstract mountsOf(s: Resolved): Mount[];
-  /** Creates `fsDir(s.record.id)` (and anything else the snapshot needs) for a new snapshot. */
-  protected abstract populate(s: Resolved): Promise<void>;
+  /** Fills `dir` (the new snapshot's directory, not yet at its final name) with `fs/` and anything else `s` needs. */
+  protected abstract populate(s: Resolved, dir: string): Promise<void>;
 
   /** The directory {@link layerDir} and {@link usage} report for `s`. */
   protected layerDirOf(s: Resolved): string {
@@ -76,7 +87,7 @@ export abstract class DirSnapshotter implements Snapshotter {
     checkKey(name, 'snapshot name');
     checkKey(key);
     const labels = copyLabels(options?.labels, name);
-    await this.#meta.update((t) => t.commit(name, key, labels, Date.now()));
+    await this.#meta.update((t) => t.commit(name, key, labels ?? withoutOwner(t.get(key).labels), Date.now()));
   }
 
   async remove(key: string): Promise<void> {
@@ -89,7 +100,22 @@ export abstract class DirSnapshotter implements Snapshotter {
       rec = await this.#meta.update((t) => t.remove(key));
     }
     // The table no longer names the directory, so a failed delete leaves only garbage.
-    await rm(join(this.layersDir, rec.id), { recursive: true, force: true });
+    await discardLayer(this.layersDir, rec.id);
+  }
+
+  /**
+   * Removes what killed kiln processes left (containerd's `Cleanup`): their
+   * half-made and half-removed directories, directories no record names,
+   * records whose directory is gone (with their descendants), and working
+   * snapshots whose owner process has exited (see owner.ts). Never touches
+   * what a live process holds. Unmount dead owners' mounts first.
+   */
+  cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+    return cleanupLayers(this.layersDir, this.#meta, {
+      othersIdle: options.othersIdle ?? (async () => true),
+      exclusive: options.exclusive ?? ((fn) => fn()),
+      dangling: options.dangling ?? true,
+    });
   }
 
   /**
@@ -137,32 +163,47 @@ export abstract class DirSnapshotter implements Snapshotter {
     };
     // Fail early (before copying anything) on a taken key, a bad parent or unmountable depth.
     this.mountsOf(draft(await this.#meta.read(), 'xxxxxxxx'));
-    const id = await this.#newDir();
+    const staged = await this.#newStagingDir();
+    let placed: string | undefined;
     try {
-      await this.populate(draft(await this.#meta.read(), id));
+      await this.populate(draft(await this.#meta.read(), 'xxxxxxxx'), staged);
       return await this.#meta.update((t) => {
-        const s = draft(t, id);
+        const s = draft(t, this.#freeId(t));
         const mounts = this.mountsOf(s);
+        // Named and recorded under one lock: no other process sees an unrecorded `<id>` dir of a live creator.
+        renameSync(staged, join(this.layersDir, s.record.id));
+        placed = s.record.id;
         t.insert(key, s.record);
         return mounts;
       });
     } catch (err) {
-      await rm(join(this.layersDir, id), { recursive: true, force: true });
+      await rm(staged, { recursive: true, force: true });
+      const id = placed;
+      // Only when the table never got the record (a failed write); a recorded directory stays.
+      if (id !== undefined && !(await this.#meta.read().then((t) => t.hasId(id), () => true))) await discardLayer(this.layersDir, id);
       throw err;
     }
   }
 
-  /** Creates `<dir>/l/<id>` for a fresh id; mkdir's EEXIST makes the id unique across processes. */
-  async #newDir(): Promise<string> {
+  /** Creates `<dir>/l/.new-<owner>-<random>`, where a new snapshot is filled before it gets its id. */
+  async #newStagingDir(): Promise<string> {
     await mkdir(this.layersDir, { recursive: true, mode: 0o700 });
     for (;;) {
-      const id = newId();
+      const dir = join(this.layersDir, ownedName(NEW_PREFIX, newId()));
       try {
-        await mkdir(join(this.layersDir, id), { mode: 0o700 });
-        return id;
+        await mkdir(dir, { mode: 0o700 });
+        return dir;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
+    }
+  }
+
+  /** A fresh id with no record and no directory (called under the metadata lock, so no other creator races it). */
+  #freeId(t: SnapshotTable): string {
+    for (;;) {
+      const id = newId();
+      if (!t.hasId(id) && !existsSync(join(this.layersDir, id))) return id;
     }
   }
 }

@@ -12,6 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FailedPreconditionError } from '../../util/errors.js';
 import { DirSnapshotter, type Resolved } from './base.js';
@@ -22,8 +23,8 @@ const run = promisify(execFile);
 
 /** Snapshots as full directory copies under `dir`. */
 export class NativeSnapshotter extends DirSnapshotter {
-  protected override async populate(s: Resolved): Promise<void> {
-    const dest = this.fsDir(s.record.id);
+  protected override async populate(s: Resolved, dir: string): Promise<void> {
+    const dest = join(dir, 'fs');
     const [parent] = s.parents;
     if (s.record.kind === 'view' || parent === undefined) {
       await mkdir(dest, { mode: 0o755 });

@@ -22,8 +22,7 @@ const MAX_OPTIONS_BYTES = 4095;
 
 /** Snapshots as overlayfs layers under `dir` (which must not itself be on overlayfs). */
 export class OverlaySnapshotter extends DirSnapshotter {
-  protected override async populate(s: Resolved): Promise<void> {
-    const dir = join(this.layersDir, s.record.id);
+  protected override async populate(s: Resolved, dir: string): Promise<void> {
     await mkdir(join(dir, 'fs'), { mode: 0o755 });
     if (s.record.kind === 'active') await mkdir(join(dir, 'work'), { mode: 0o700 });
   }

@@ -30,6 +30,10 @@ export class SnapshotTable {
     return rec;
   }
 
+  has(key: string): boolean {
+    return this.#records.has(key);
+  }
+
   /** Throws unless `key` is free and `parent` (if any) is committed. */
   checkCreate(key: string, parent: string | undefined): void {
     if (this.#records.has(key)) throw new AlreadyExistsError(`snapshot ${q(key)} already exists`);

@@ -59,3 +59,41 @@ export interface Snapshotter {
   /** Records reused snapshots as used by this process (see cache/guard.ts); {@link isCommitted} goes through it. */
   readonly guard?: UseGuard | undefined;
 }
+
+/** A snapshotter that can remove what killed processes left (containerd's snapshots.Cleaner). */
+export interface Cleaner {
+  /** Removes abandoned directories and working snapshots of dead processes; never what a live process holds. */
+  cleanup(options?: CleanupOptions): Promise<CleanupReport>;
+}
+
+export interface CleanupOptions {
+  /**
+   * Asked only when a directory no record names turns up: kiln versions that
+   * did not name new directories by owner made them in place before recording
+   * them, so such a directory goes only when this says no other kiln runs.
+   * Default: it always goes.
+   */
+  readonly othersIdle?: () => Promise<boolean>;
+  /**
+   * Runs the removal of recorded snapshots (only when there are some to remove)
+   * exclusively of garbage collections, which list snapshots and then remove them.
+   * Default: runs it directly.
+   */
+  readonly exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Drop records whose directory is gone, with their descendants (nothing can
+   * mount them). Not a crash leftover of this layout but damage: `kiln check`
+   * turns it off to report it. Default: true.
+   */
+  readonly dangling?: boolean;
+}
+
+/** What {@link Cleaner.cleanup} removed. */
+export interface CleanupReport {
+  /** Directories: half-made or half-deleted by a dead process, or named by no record. */
+  readonly dirs: number;
+  /** Keys of records whose directory was gone (and of their descendants). */
+  readonly dangling: readonly string[];
+  /** Keys of working snapshots whose owner process has exited. */
+  readonly abandoned: readonly string[];
+}

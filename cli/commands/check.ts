@@ -81,7 +81,8 @@ export function makeCheckCommand(ctx: CliContext): Command {
     .description('verify every blob, snapshot, image and build cache record; exit 1 when something is damaged')
     .option('--repair', 'remove what is damaged and everything that depends on it')
     .action(async (opts: { repair?: boolean }, cmd: Command) => {
-      const w = await workerFor(cmd);
+      // Records whose directory is gone are damage this command names and repairs itself.
+      const w = await workerFor(cmd, { keepDangling: true });
       const [{ hashBlobs, scanRoot }, { repairRoot }, { JsonFileCacheStore }] = await Promise.all([import('../check-scan.js'), import('../check-repair.js'), import('../../solver/index.js')]);
       const snapshotter = await w.snapshotter();
       // openWorker chose the driver and wrote it down; its directory holds the snapshot table and layers.

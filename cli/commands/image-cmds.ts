@@ -6,7 +6,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import type { Worker } from '../worker.js';
+import type { OpenOptions, Worker } from '../worker.js';
 import type { ArchiveFormat } from '../../store/index.js';
 import { InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { shortId } from '../format.js';
@@ -17,9 +17,12 @@ export function rootOf(cmd: Command): string | undefined {
 }
 
 /** Opens the command's root; loaded lazily so that light commands start fast. */
-export async function workerFor(cmd: Command): Promise<Worker> {
+export async function workerFor(cmd: Command, options: OpenOptions = {}): Promise<Worker> {
   const { openWorker } = await import('../worker.js');
-  return openWorker(rootOf(cmd));
+  const w = await openWorker(rootOf(cmd), options);
+  // What a killed kiln left and this start could not remove: worth knowing, not worth failing the command.
+  for (const f of w.swept.failures) process.stderr.write(`warning: cleaning up after a killed kiln: ${f}\n`);
+  return w;
 }
 
 /** The image store library, loaded lazily. */

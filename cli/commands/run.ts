@@ -10,6 +10,7 @@ import { parseVolume, runProcess } from '../run-config.js';
 import { storeLib, workerFor } from './image-cmds.js';
 import type { ContainerMount } from '../../executor/index.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
+import { ownedLabels } from '../../cache/index.js';
 
 interface RunOptions {
   rm?: boolean;
@@ -68,10 +69,12 @@ async function runContainer(ref: string, args: string[], opts: RunOptions, cmd: 
   const mounts: ContainerMount[] = opts.volume.map((v) => ({ type: 'bind', ...parseVolume(v) }));
   const executor = await w.executor((cmd.optsWithGlobals() as { runtime?: string }).runtime);
   const sn = await w.snapshotter();
-  const top = await unpackImage(w.images, sn, image, { mounter: { mountAll, unmount: (t) => unmount(t) }, tmpDir: w.root });
+  const top = await unpackImage(w.images, sn, image, { mounter: { mountAll, unmount: (t) => unmount(t) }, tmpDir: await w.tmpDir() });
   const id = opts.name ?? randomBytes(6).toString('hex');
   const key = `container-${id}`;
-  const rootfs = await sn.prepare(key, top, { labels: { 'kiln.container': id, 'kiln.image': image.id } }).catch((err: unknown) => {
+  const labels = { 'kiln.container': id, 'kiln.image': image.id };
+  // A --rm container dies with this process: if it is killed, the next sweep removes the filesystem.
+  const rootfs = await sn.prepare(key, top, { labels: opts.rm === true ? ownedLabels(labels) : labels }).catch((err: unknown) => {
     if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`container name ${JSON.stringify(id)} is already in use`, { cause: err });
     throw err;
   });

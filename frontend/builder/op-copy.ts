@@ -14,6 +14,7 @@ import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
 import { NotImplementedError } from '../../util/errors.js';
+import { ownedLabels } from '../../cache/index.js';
 import { whileWriting } from '../../util/no-space.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
@@ -53,7 +54,7 @@ export class CopyOp implements Op {
     const name = this.#step.name;
     const scratch = await whileWriting(env.root, `preparing ${name}`, () => mkdtemp(join(env.tmpDir, 'kiln-copy-')));
     try {
-      const target = await whileWriting(env.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent)));
+      const target = await whileWriting(env.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
       held.push(target);
       await whileWriting(env.root, `copying files for ${name}`, () => this.#copyInto(target.path, inputs[1], scratch, held, ctx));
       for (const m of held.splice(0).reverse()) await m.release();

@@ -13,6 +13,7 @@ import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
+import { ownedLabels } from '../../cache/index.js';
 import { isFull, whileWriting } from '../../util/no-space.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
@@ -46,7 +47,7 @@ export class RunOp implements Op {
     const parent = snapshotOf(inputs[0]);
     const active = `run-${randomBytes(8).toString('hex')}`;
     const preparing = `preparing ${step.name}`;
-    const rootfs = await whileWriting(env.root, preparing, () => env.snapshotter.prepare(active, parent));
+    const rootfs = await whileWriting(env.root, preparing, () => env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
     const held: MountedDir[] = [];
     const scratch = await whileWriting(env.root, preparing, () => mkdtemp(join(env.tmpDir, 'kiln-run-'))).catch(async (err: unknown) => {
       await env.snapshotter.remove(active).catch(() => undefined);

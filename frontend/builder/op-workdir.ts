@@ -11,6 +11,7 @@ import type { WorkdirStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
+import { ownedLabels } from '../../cache/index.js';
 import { whileWriting } from '../../util/no-space.js';
 import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
@@ -35,7 +36,7 @@ export class WorkdirOp implements Op {
     const parent = snapshotOf(inputs[0]);
     const active = `workdir-${randomBytes(8).toString('hex')}`;
     const name = this.#step.name;
-    const mounted = await whileWriting(env.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent)));
+    const mounted = await whileWriting(env.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
     try {
       await whileWriting(env.root, `creating the directory of ${name}`, async () => mkdirInRoot(mounted.path, this.#step.path, await this.#owner(mounted.path)));
       await mounted.release();

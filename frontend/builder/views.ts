@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Mount } from '../../cache/index.js';
+import { ownedLabels, type Mount } from '../../cache/index.js';
 import type { BuildEnv } from './env.js';
 
 /** A mounted directory and how to let it go. */
@@ -38,7 +38,7 @@ export async function mountDir(env: BuildEnv, mounts: readonly Mount[]): Promise
 /** A read-only view of committed snapshot `key` (an empty dir for `undefined`), mounted. */
 export async function viewOf(env: BuildEnv, key: string | undefined): Promise<MountedDir> {
   const viewKey = `view-${randomBytes(6).toString('hex')}`;
-  const mounts = await env.snapshotter.view(viewKey, key);
+  const mounts = await env.snapshotter.view(viewKey, key, { labels: ownedLabels() });
   try {
     const m = await mountDir(env, mounts);
     return {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { damagedBlobError, damagedDigest, type ContentStore } from '../../cache/index.js';
-import { isCommitted, type Mount, type Snapshotter } from '../../cache/index.js';
+import { isCommitted, ownedLabels, type Mount, type Snapshotter } from '../../cache/index.js';
 import type { Digest } from '../../util/digest.js';
 import { AlreadyExistsError, FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
 import { applyLayer } from '../layer/index.js';
@@ -60,7 +60,7 @@ interface LayerJob {
 
 async function unpackLayer(images: ImageStore, sn: Snapshotter, job: LayerJob, options: UnpackOptions): Promise<void> {
   const tmpKey = `extract-${randomBytes(6).toString('hex')}-${job.key}`;
-  const mounts = await sn.prepare(tmpKey, job.parent, { labels: { 'kiln.unpack': job.key } });
+  const mounts = await sn.prepare(tmpKey, job.parent, { labels: ownedLabels({ 'kiln.unpack': job.key }) });
   const mount: { dir?: string; mounted: boolean } = { mounted: false };
   try {
     const target = await targetDir(sn, tmpKey, mounts, options, mount);
