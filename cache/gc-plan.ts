@@ -13,6 +13,7 @@
 import type { Digest } from '../util/digest.js';
 import type { LiveUse } from './lease.js';
 import type { SnapshotInfo } from './snapshot/index.js';
+import { layerBlobOf } from './step-snapshot.js';
 
 /** One build cache record: the snapshots its results name, and when it was last used. */
 export interface CacheEntry {
@@ -74,10 +75,6 @@ export function isDisposable(info: SnapshotInfo): boolean {
   return info.labels['kiln.container'] !== undefined || /^(run|copy|workdir|view|extract)-/.test(info.key);
 }
 
-/** The layer blob a step snapshot's export wrote, if any. */
-export function layerBlobOf(info: SnapshotInfo): Digest | undefined {
-  return info.labels['kiln.layer.diffid'] as Digest | undefined;
-}
 
 export function planPrune(pic: RootPicture, policy: CachePolicy): PrunePlan {
   const young = (t: number): boolean => t >= pic.live.keepNewerThan;

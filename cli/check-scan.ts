@@ -11,10 +11,9 @@ import { damagedDigest } from '../cache/index.js';
 import { scanSnapshots, withDescendants, type SnapshotInfo, type SnapshotProblem } from '../cache/index.js';
 import type { CacheKey, CacheStore } from '../solver/index.js';
 import { scanImages, type BlobState, type ImageStore, type ScannedImage } from '../store/index.js';
-import { isDigest, type Digest } from '../util/digest.js';
+import type { Digest } from '../util/digest.js';
+import { layerBlobOf } from '../cache/index.js';
 
-/** The snapshot label naming a step snapshot's layer blob (frontend/builder/layer-commit.ts). */
-const DIFF_LABEL = 'kiln.layer.diffid';
 
 /** One problem, naming the thing at fault. */
 export type Finding =
@@ -186,8 +185,8 @@ async function scanRecords(
 }
 
 async function layerProblem(info: SnapshotInfo, state: (d: Digest) => Promise<BlobState>): Promise<string | undefined> {
-  const d = info.labels[DIFF_LABEL];
-  if (d === undefined || !isDigest(d)) return undefined;
+  const d = layerBlobOf(info);
+  if (d === undefined) return undefined;
   const s = await state(d);
   return s === 'ok' ? undefined : `layer ${d} of snapshot ${JSON.stringify(info.key)} is ${s}`;
 }

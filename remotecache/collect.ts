@@ -13,12 +13,10 @@ import { findError, NotFoundError } from '../util/errors.js';
 import type { CacheConfig, CacheEntry, CacheStep, SnapshotRef } from './format.js';
 import type { CacheMode } from './spec.js';
 import type { StepRecord } from './records.js';
+import { isStepKey, stepCreatedAt, stepLayerOf } from '../cache/index.js';
 
 /** Snapshot labels shared with frontend/builder/layer-commit.ts. */
-export const DIFF_LABEL = 'kiln.layer.diffid';
-export const SIZE_LABEL = 'kiln.layer.size';
 /** When an imported step first ran on the machine that built it; loadStep prefers it to the commit time. */
-export const CREATED_LABEL = 'kiln.step.created';
 
 /** What the exporter reads. */
 export interface CollectSource {
@@ -68,7 +66,7 @@ class Walker {
   async ref(id: string): Promise<SnapshotRef | null> {
     const known = this.#memo.get(id);
     if (known !== undefined) return known;
-    const ref = id === '' ? ({ kind: 'empty' } as const) : id.startsWith('step-') ? await this.#step(id) : await this.#base(id);
+    const ref = id === '' ? ({ kind: 'empty' } as const) : isStepKey(id) ? await this.#step(id) : await this.#base(id);
     this.#memo.set(id, ref);
     return ref;
   }
@@ -78,15 +76,13 @@ class Walker {
     if (info === undefined) return null;
     const parent = info.parent === undefined ? ({ kind: 'empty' } as const) : await this.ref(info.parent);
     if (parent === null) return null;
-    const diffID = info.labels[DIFF_LABEL];
-    const size = Number(info.labels[SIZE_LABEL]);
+    const own = stepLayerOf(info);
     let layer: CacheStep['layer'] = null;
-    if (diffID !== undefined && isDigest(diffID) && Number.isSafeInteger(size)) {
-      if (!(await this.#src.content.has(diffID))) return null; // pruned blob: the layer cannot travel
-      layer = { diffID, size };
+    if (own !== undefined) {
+      if (!(await this.#src.content.has(own.diffID))) return null; // pruned blob: the layer cannot travel
+      layer = own;
     }
-    const created = Number(info.labels[CREATED_LABEL]);
-    const createdAt = Number.isSafeInteger(created) && created > 0 ? created : Math.trunc(info.createdAt);
+    const createdAt = Math.trunc(stepCreatedAt(info));
     this.steps.push({ parent, layer, createdAt });
     return { kind: 'step', index: this.steps.length - 1 };
   }

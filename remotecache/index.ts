@@ -8,4 +8,3 @@ export type { ImportSummary } from './materialize.js';
 export type { StepIndex, StepRecord } from './records.js';
 export { parseCacheFrom, parseCacheTo, formatCacheSpec, type CacheFromSpec, type CacheToSpec, type CacheSpec, type CacheMode } from './spec.js';
 export { CACHE_CONFIG_MEDIA_TYPE, decodeCacheConfig, encodeCacheConfig, type CacheConfig, type CacheEntry, type CacheStep, type SnapshotRef } from './format.js';
-export { CREATED_LABEL } from './collect.js';

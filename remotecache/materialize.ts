@@ -16,10 +16,10 @@ import { applyLayer } from '../store/index.js';
 import { chainIDs, unpackImage, type ImageStore, type Mounter } from '../store/index.js';
 import { digestHex, sha256, type Digest } from '../util/digest.js';
 import { AlreadyExistsError, FailedPreconditionError, findError } from '../util/errors.js';
-import { CREATED_LABEL, DIFF_LABEL, SIZE_LABEL } from './collect.js';
 import type { CacheConfig, CacheStep, SnapshotRef } from './format.js';
 import type { StepIndex } from './records.js';
 import type { CacheKey } from '../solver/index.js';
+import { stepKeyFrom, stepLabels } from '../cache/index.js';
 
 /** What the importer writes to. */
 export interface MaterializeTarget {
@@ -136,9 +136,9 @@ class Materializer {
   /** Applies the step's layer onto `parent` and commits it (or finds it committed already). */
   async #step(step: CacheStep, parent: string | undefined): Promise<string> {
     const { snapshotter: sn, content } = this.#t;
-    const key = `step-${digestHex(sha256(JSON.stringify([parent ?? '', step.layer?.diffID ?? null, step.createdAt]))).slice(0, 16)}`;
+    const key = stepKeyFrom(digestHex(sha256(JSON.stringify([parent ?? '', step.layer?.diffID ?? null, step.createdAt]))));
     if (await isCommitted(sn, key)) return key;
-    const labels: Record<string, string> = { [CREATED_LABEL]: String(step.createdAt) };
+    const labels = stepLabels(step.layer ?? undefined, step.createdAt);
     if (step.layer !== null) {
       const { diffID, size } = step.layer;
       if (!(await content.has(diffID))) {
@@ -147,8 +147,6 @@ class Materializer {
         if (await content.has(diffID)) source.destroy();
         else await content.writeStream(source, { digest: diffID, size }, this.#signal === undefined ? {} : { signal: this.#signal });
       }
-      labels[DIFF_LABEL] = diffID;
-      labels[SIZE_LABEL] = String(size);
     }
     const tmpKey = `import-${randomBytes(6).toString('hex')}-${key}`;
     const mounts = await sn.prepare(tmpKey, parent, { labels: ownedLabels({ 'kiln.import': key }) });

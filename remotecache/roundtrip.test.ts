@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalContentStore } from '../cache/content/index.js';
 import { NativeSnapshotter } from '../cache/snapshot/index.js';
+import { STEP_LABELS } from '../cache/index.js';
 import { createDiffStream } from '../store/layer/index.js';
 import { ImageStore, type Mounter } from '../store/index.js';
 import { sha256 as digestOf } from '../util/digest.js';
@@ -15,7 +16,7 @@ import type { CacheKey } from '../solver/index.js';
 const sha256 = (s: string): CacheKey => digestOf(s) as CacheKey;
 import { cacheManifest, encodeCacheConfig, type CacheConfig } from './format.js';
 import { writeCacheLayout } from './layout.js';
-import { CREATED_LABEL, exportCache, importCache, type CacheEnv, type StepIndex, type StepRecord } from './index.js';
+import { exportCache, importCache, type CacheEnv, type StepIndex, type StepRecord } from './index.js';
 
 const t = suite('cache export/import round trip');
 let tmp = '';
@@ -87,7 +88,7 @@ t('mode=max travels every used record; the importer rebuilds the chain with the 
   const top = two?.results[0] ?? '';
   assert.match(top, /^step-[a-f0-9]{16}$/);
   const info = await b.snapshotter.stat(top);
-  assert.is(info.labels[CREATED_LABEL], String((await a.snapshotter.stat('step-two')).createdAt));
+  assert.is(info.labels[STEP_LABELS.created], String((await a.snapshotter.stat('step-two')).createdAt));
   assert.is(info.labels['kiln.layer.diffid'], (await a.snapshotter.stat('step-two')).labels['kiln.layer.diffid']);
   assert.is(info.parent, index.map.get(sha256('k1'))?.results[0]);
   const dir = await b.snapshotter.layerDir(top);

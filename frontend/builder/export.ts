@@ -10,6 +10,7 @@ import { MediaType, type Descriptor, type HistoryEntry, type ImageConfig } from 
 import { FailedPreconditionError } from '../../util/errors.js';
 import type { BuildEnv } from './env.js';
 import { loadStep, writeLayer, type StepOutput } from './layer-commit.js';
+import { isStepKey } from '../../cache/index.js';
 
 /** A stage's exported form. */
 export interface StageImage {
@@ -20,7 +21,7 @@ export interface StageImage {
 /** Step snapshots from `top` down to the first non-step snapshot, oldest first. */
 async function stepChain(sn: Snapshotter, top: string | undefined): Promise<StepOutput[]> {
   const out: StepOutput[] = [];
-  for (let key = top; key !== undefined && key.startsWith('step-'); ) {
+  for (let key = top; isStepKey(key); ) {
     const step = await loadStep(sn, key);
     if (step === undefined) throw new FailedPreconditionError(`build step snapshot ${key} is gone; build again`);
     out.unshift(step);

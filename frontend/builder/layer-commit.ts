@@ -13,7 +13,8 @@ import type { ContentStore } from '../../cache/index.js';
 import { NativeSnapshotter, type Snapshotter } from '../../cache/index.js';
 import { createDiffStream } from '../../store/index.js';
 import { AlreadyExistsError, findError, NotFoundError } from '../../util/errors.js';
-import { isDigest, type Digest } from '../../util/digest.js';
+import type { Digest } from '../../util/digest.js';
+import { stepCreatedAt, stepLabels, stepLayerOf } from '../../cache/index.js';
 
 /** A step's layer: its diffID (= blob digest, layers are stored uncompressed) and size. */
 export interface StepLayer {
@@ -29,9 +30,6 @@ export interface StepOutput {
   readonly createdAt: number;
 }
 
-const DIFF_LABEL = 'kiln.layer.diffid';
-const SIZE_LABEL = 'kiln.layer.size';
-
 /** Diffs active snapshot `active`, stores the layer, commits it as `key`. */
 export async function commitStep(
   sn: Snapshotter,
@@ -41,7 +39,7 @@ export async function commitStep(
 ): Promise<StepOutput> {
   const { active, key } = step;
   const layer = await writeLayer(sn, content, active, step.parent, options);
-  const labels: Record<string, string> = layer === undefined ? {} : { [DIFF_LABEL]: layer.diffID, [SIZE_LABEL]: String(layer.size) };
+  const labels = stepLabels(layer);
   try {
     await sn.commit(key, active, { labels });
   } catch (err) {
@@ -92,12 +90,7 @@ export async function loadStep(sn: Snapshotter, key: string): Promise<StepOutput
   try {
     const info = await sn.stat(key);
     if (info.kind !== 'committed') return undefined;
-    const d = info.labels[DIFF_LABEL];
-    const size = Number(info.labels[SIZE_LABEL]);
-    const layer = d !== undefined && isDigest(d) && Number.isFinite(size) ? { diffID: d, size } : undefined;
-    // A step imported from a cache image (remotecache/) keeps the time it first ran, so image ids match.
-    const created = Number(info.labels['kiln.step.created']);
-    return { key, layer, createdAt: Number.isSafeInteger(created) && created > 0 ? created : info.createdAt };
+    return { key, layer: stepLayerOf(info), createdAt: stepCreatedAt(info) };
   } catch (err) {
     if (findError(err, NotFoundError) !== undefined) return undefined;
     throw err;

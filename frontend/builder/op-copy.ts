@@ -20,6 +20,7 @@ import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
 import { stepOptions } from './op-run.js';
 import { mountDir, viewOf, type MountedDir } from './views.js';
+import { newStepKey } from '../../cache/index.js';
 
 export class CopyOp implements Op {
   readonly #env: BuildEnv;
@@ -58,7 +59,7 @@ export class CopyOp implements Op {
       held.push(target);
       await whileWriting(env.root, `copying files for ${name}`, () => this.#copyInto(target.path, inputs[1], scratch, held, ctx));
       for (const m of held.splice(0).reverse()) await m.release();
-      const step = { active, parent, key: `step-${randomBytes(8).toString('hex')}` };
+      const step = { active, parent, key: newStepKey() };
       const out = await whileWriting(env.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {

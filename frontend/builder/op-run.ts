@@ -20,6 +20,7 @@ import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
 import { mountSource, writableSource } from './mount-source.js';
 import { viewOf, type MountedDir } from './views.js';
+import { newStepKey } from '../../cache/index.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
 export type MountInputs = readonly (number | undefined)[];
@@ -72,7 +73,7 @@ export class RunOp implements Op {
       if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode, (await isFull(await env.snapshotter.layerDir(active))) ? env.root : undefined);
       // Last mounted first: an rw overlay may sit on a view.
       for (const m of held.splice(0).reverse()) await m.release();
-      const commit = { active, parent, key: `step-${randomBytes(8).toString('hex')}` };
+      const commit = { active, parent, key: newStepKey() };
       const out = await whileWriting(env.root, `writing the layer of ${step.name}`, () => commitStep(env.snapshotter, env.content, commit, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {

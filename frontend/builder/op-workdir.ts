@@ -17,6 +17,7 @@ import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
 import { stepOptions } from './op-run.js';
 import { mountDir } from './views.js';
+import { newStepKey } from '../../cache/index.js';
 
 export class WorkdirOp implements Op {
   readonly #env: BuildEnv;
@@ -40,7 +41,7 @@ export class WorkdirOp implements Op {
     try {
       await whileWriting(env.root, `creating the directory of ${name}`, async () => mkdirInRoot(mounted.path, this.#step.path, await this.#owner(mounted.path)));
       await mounted.release();
-      const step = { active, parent, key: `step-${randomBytes(8).toString('hex')}` };
+      const step = { active, parent, key: newStepKey() };
       const out = await whileWriting(env.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {
