@@ -98,11 +98,38 @@ class SessionLease implements Lease {
       (r) => !this.#recorded.has(r),
     );
     if (fresh.length === 0 || this.#collecting) return check();
-    return this.#locked(async () => {
-      await appendFile(this.#refsFile, `${JSON.stringify(fresh)}\n`);
-      for (const r of fresh) this.#recorded.add(r);
-      return check();
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ fresh, run: () => check().then(resolve, reject), fail: reject });
+      this.#flush();
     });
+  }
+
+  /** Uses that wait for the lock: those arriving together share one turn at it (one lock, one append). */
+  #waiting: { fresh: string[]; run: () => Promise<void>; fail: (err: unknown) => void }[] = [];
+  #flushing = false;
+
+  #flush(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    const batch = this.#locked(async () => {
+      const turn = this.#waiting.splice(0);
+      try {
+        await appendFile(this.#refsFile, turn.map((u) => `${JSON.stringify(u.fresh)}\n`).join(''));
+      } catch (err) {
+        for (const u of turn) u.fail(err);
+        return;
+      }
+      for (const u of turn) for (const r of u.fresh) this.#recorded.add(r);
+      for (const u of turn) await u.run();
+    });
+    void batch
+      .catch((err: unknown) => {
+        for (const u of this.#waiting.splice(0)) u.fail(err);
+      })
+      .finally(() => {
+        this.#flushing = false;
+        if (this.#waiting.length > 0) this.#flush();
+      });
   }
 
   async collect<T>(fn: (live: LiveUse) => Promise<T>): Promise<T> {

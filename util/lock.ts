@@ -15,6 +15,14 @@ import { UnavailableError } from './errors.js';
  * reaped by its parent) counts as gone: it holds nothing any more.
  */
 export function processIdentity(pid = process.pid): string | undefined {
+  // This process's own identity never changes: read it once.
+  if (pid === process.pid) return (self ??= readIdentity(pid));
+  return readIdentity(pid);
+}
+
+let self: string | undefined;
+
+function readIdentity(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
