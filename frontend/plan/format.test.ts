@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { goDuration, goQuote, goQuoteList } from './go-format.js';
+import { goQuote, goQuoteList } from '../../util/go-quote.js';
+import { goDuration } from './go-format.js';
 import { cleanPath, destPath, normalizeWorkdir } from './paths.js';
 import { formatPlatform, parsePlatform } from './platform.js';
 
