@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import type { ContentStore } from '../cache/content/index.js';
 import { MediaType, type Descriptor } from '../store/index.js';
-import { isGzipLayer } from '../store/image/oci.js';
+import { isGzipLayer } from '../oci/index.js';
 import { createHash } from 'node:crypto';
 import type { Digest } from '../util/digest.js';
 import { repositoryScope } from './auth.js';

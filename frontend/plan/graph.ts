@@ -5,10 +5,9 @@
  * Follows BuildKit's `buildDispatchStates` and `buildStageDependencyGraph`.
  */
 import { DockerfileSyntaxError, type InstructionCommand, type Range, type Stage } from '../../parser/runtime.js';
-import type { Platform } from '../../store/index.js';
+import { parsePlatform, type Platform } from '../../oci/index.js';
 import { located, type Expander, type Vars } from './expand.js';
 import { mountFromOf } from './mount-spec.js';
-import { parsePlatform } from './platform.js';
 import type { ResolvedImage } from './types.js';
 
 /** A command inside a stage. */

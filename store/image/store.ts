@@ -8,7 +8,7 @@ import type { ContentStore } from '../../cache/content/index.js';
 import { isDigest, type Digest } from '../../util/digest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { IndexFile, refName, withRefName } from './index-file.js';
-import { MediaType, type Descriptor, type ImageConfig, type Manifest } from './oci.js';
+import { MediaType, type Descriptor, type ImageConfig, type Manifest } from '../../oci/index.js';
 import { familiarName, normalizeName, parseReference } from './reference.js';
 
 /** One image: its manifest, its id (config digest) and its names. */
