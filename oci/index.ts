@@ -5,3 +5,4 @@
 export { MediaType, REF_NAME, isLayerMediaType, isGzipLayer } from './image.js';
 export type { Descriptor, ImageConfig, Manifest, Index, ContainerConfig, HistoryEntry } from './image.js';
 export { formatPlatform, hostPlatform, parsePlatform, type Platform } from './platform.js';
+export type { Mount, OciMount } from './mount.js';
