@@ -10,7 +10,7 @@ import type { OciLinux, OciMount, OciProcess, OciSpec } from './oci.js';
 import { defaultSeccompProfile } from './seccomp.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_PATH, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, systemMounts } from './spec-defaults.js';
 import type { ContainerMount, RunSpec } from './types.js';
-import type { ResolvedUser } from './user.js';
+import type { ResolvedUser } from '../util/user.js';
 
 /** Host paths and facts the spec needs besides the RunSpec. */
 export interface SpecContext {

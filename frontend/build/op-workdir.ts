@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { lchown, lstat, mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { readUserFiles, resolveInRoot, resolveUserFrom } from '../../executor/index.js';
+import { resolveInRoot } from '../../util/root-path.js';
+import { readUserFiles, resolveUserFrom } from '../../util/user.js';
 import type { WorkdirStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
