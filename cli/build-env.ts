@@ -3,7 +3,6 @@
  * hasher (with .dockerignore and a persisted stat cache), all wired into a BuildEnv.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import xxhashWasm, { type XXHashAPI } from 'xxhash-wasm';
 import { ContextHasher, ignoreMatcher, readDockerignore } from '../frontend/context/index.js';
 import type { BuildEnv } from '../frontend/build/index.js';
@@ -25,11 +24,11 @@ export async function buildEnv(
     secrets?: ReadonlyMap<string, Buffer>;
   },
 ): Promise<BuildEnv> {
-  const tmpDir = join(w.root, 'tmp');
+  const tmpDir = w.layout.tmp;
   await mkdir(tmpDir, { recursive: true });
   let hasher: Promise<ContextHasher> | undefined;
   return {
-    root: w.root,
+    layout: w.layout,
     content: w.content,
     images: w.images,
     snapshotter: await w.snapshotter(),
@@ -48,7 +47,7 @@ export async function buildEnv(
           xxhash: await xxhash(),
           ignore: ignoreMatcher(await readDockerignore(opts.contextDir, opts.dockerfilePath)),
           resetOwner: true,
-          cacheDir: join(w.root, 'cache', 'context'),
+          cacheDir: w.layout.contextCache,
         }))()),
     saveContextCache: async () => {
       if (hasher !== undefined) await (await hasher).save();

@@ -9,13 +9,16 @@ import { LocalContentStore } from '../cache/content/index.js';
 import { acquireSession, type Lease } from '../cache/lease.js';
 import { NativeSnapshotter, OverlaySnapshotter, type Snapshotter } from '../cache/snapshot/index.js';
 import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../executor/index.js';
-import { ImageStore, layoutDir } from '../store/index.js';
+import { ImageStore } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
+import { rootLayout, type RootLayout } from '../util/root-layout.js';
 
 /** The stores of one kiln root. */
 export interface Worker {
   readonly root: string;
+  /** Every path under the root. */
+  readonly layout: RootLayout;
   readonly content: LocalContentStore;
   readonly images: ImageStore;
   /** This process's session lease (see cache/lease.ts). */
@@ -42,7 +45,8 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
   } catch (err) {
     throw new FailedPreconditionError(`cannot create kiln root ${root}: ${(err as Error).message}`, { cause: err });
   }
-  const dir = layoutDir(root);
+  const layout = rootLayout(root);
+  const dir = layout.oci;
   // The lease comes first: what this process reuses from now on is recorded in it (cache/guard.ts).
   const session = await acquireSession(root);
   const content = new LocalContentStore(dir, { guard: session });
@@ -52,16 +56,17 @@ export async function openWorker(rootOption: string | undefined): Promise<Worker
   let executor: Promise<OciRuntimeExecutor> | undefined;
   return {
     root,
+    layout,
     content,
     images,
     session,
-    snapshotter: () => (snapshots ??= openSnapshotter(root, session)),
-    executor: (runtime) => (executor ??= openExecutor(root, runtime)),
+    snapshotter: () => (snapshots ??= openSnapshotter(layout, session)),
+    executor: (runtime) => (executor ??= openExecutor(layout, runtime)),
   };
 }
 
-async function openExecutor(root: string, runtime: string | undefined): Promise<OciRuntimeExecutor> {
-  const ex = new OciRuntimeExecutor({ stateDir: join(root, 'exec'), runtime: await resolveRuntime(runtime === undefined ? {} : { runtime }) });
+async function openExecutor(layout: RootLayout, runtime: string | undefined): Promise<OciRuntimeExecutor> {
+  const ex = new OciRuntimeExecutor({ stateDir: layout.exec, runtime: await resolveRuntime(runtime === undefined ? {} : { runtime }) });
   await ex.sweep();
   return ex;
 }
@@ -70,8 +75,8 @@ async function openExecutor(root: string, runtime: string | undefined): Promise<
  * The snapshot driver is chosen once per root (a probe mount tells whether
  * overlayfs works there) and remembered in `<root>/snapshots/driver`.
  */
-async function openSnapshotter(root: string, guard: Lease): Promise<Snapshotter> {
-  const base = join(root, 'snapshots');
+async function openSnapshotter(layout: RootLayout, guard: Lease): Promise<Snapshotter> {
+  const base = layout.snapshots;
   await mkdir(base, { recursive: true });
   const marker = join(base, 'driver');
   let driver = (await readFile(marker, 'utf8').catch(() => '')).trim();

@@ -3,7 +3,6 @@
  * Nothing is tagged unless every step succeeded; a failure points at its
  * Dockerfile lines.
  */
-import { join } from 'node:path';
 import type { Range } from '../../parser/runtime.js';
 import { parseCached } from './parse-cache.js';
 import { isCommitted } from '../../cache/snapshot/index.js';
@@ -58,7 +57,7 @@ export class BuildStepError extends KilnError {
 
 /** Plans `req` (parse, stages, ARGs, base images) without running anything. */
 export async function plan(env: BuildEnv, req: BuildRequest): Promise<BuildPlan> {
-  const { df, stages } = await parseCached(env.root, req.dockerfile);
+  const { df, stages } = await parseCached(env.layout.parseCache, req.dockerfile);
   return planBuild({
     df,
     stages,
@@ -98,7 +97,7 @@ export async function build(
   const target = graph.stageEdges.get(p.target);
   const targetStage = p.stages.find((s) => s.index === p.target);
   if (target === undefined || targetStage === undefined) throw new Error('internal: target stage not in the graph');
-  const steps = new JsonFileCacheStore(join(env.root, 'cache', 'steps'), (id) => loadResult(env, id));
+  const steps = new JsonFileCacheStore(env.layout.stepCache, (id) => loadResult(env, id));
   const sig = options.signal === undefined ? {} : { signal: options.signal };
   checkCacheTo(req.cacheTo ?? []);
   const warn = options.onWarning === undefined ? {} : { onWarning: options.onWarning };

@@ -158,7 +158,7 @@ export class RunOp implements Op {
 /** A persistent cache-mount directory under the root, keyed by the mount's id. */
 async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>): Promise<string> {
   const id = createHash('sha256').update(m.id).digest('hex').slice(0, 32);
-  const dir = join(env.root, 'cache-mounts', id);
+  const dir = join(env.layout.cacheMounts, id);
   const make = async (): Promise<void> => {
     await mkdir(dir, { recursive: true });
     // Its mtime is its last use, for `kiln prune --cache-mounts --filter until=`.
