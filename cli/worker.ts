@@ -13,6 +13,7 @@ import { ImageStore } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { rootLayout, type RootLayout } from '../util/root-layout.js';
+import { ifExists } from '../util/if-exists.js';
 
 /** The stores of one kiln root. */
 export interface Worker {
@@ -79,7 +80,7 @@ async function openSnapshotter(layout: RootLayout, guard: Lease): Promise<Snapsh
   const base = layout.snapshots;
   await mkdir(base, { recursive: true });
   const marker = join(base, 'driver');
-  let driver = (await readFile(marker, 'utf8').catch(() => '')).trim();
+  let driver = ((await ifExists(readFile(marker, 'utf8'))) ?? '').trim();
   if (driver !== 'overlay' && driver !== 'native') {
     driver = (await checkOverlaySupport(base)).supported ? 'overlay' : 'native';
     await writeFileAtomic(marker, `${driver}\n`);

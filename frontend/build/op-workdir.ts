@@ -16,6 +16,7 @@ import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { commitStep } from './layer-commit.js';
 import { stepOptions } from './op-run.js';
 import { mountDir } from './views.js';
+import { ifExists } from '../../util/if-exists.js';
 
 export class WorkdirOp implements Op {
   readonly #env: BuildEnv;
@@ -60,7 +61,7 @@ export async function mkdirInRoot(rootfs: string, path: string, owner: { uid: nu
   for (const part of posix.normalize(path).split('/').filter(Boolean)) {
     cur = posix.join(cur, part);
     const host = await resolveInRoot(rootfs, cur, { followLast: true });
-    const st = await lstat(host).catch(() => undefined);
+    const st = await ifExists(lstat(host));
     if (st !== undefined) continue;
     await mkdir(host, { mode: 0o755 });
     await lchown(host, owner.uid, owner.gid);
