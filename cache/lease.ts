@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Digest } from '../util/digest.js';
 import { isAlive, processIdentity, withLock } from '../util/lock.js';
 import type { UsedRefs, UseGuard } from './guard.js';
+import { rootLayout } from '../util/root-layout.js';
 
 interface LeaseRecord {
   readonly owner: string;
@@ -48,7 +49,7 @@ export interface Lease extends UseGuard {
 }
 
 function leaseDir(root: string): string {
-  return join(root, 'leases');
+  return rootLayout(root).leases;
 }
 
 /** Records this process as a live session in `root`. */

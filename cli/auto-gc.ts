@@ -5,7 +5,6 @@
  * last run is kept in `<root>/cache/gc-last.json`.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { GcResult } from '../cache/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { gcConfig } from './gc-config.js';
@@ -18,9 +17,9 @@ interface LastRun {
 
 /** Collects when the policy says so; returns what it removed, or undefined when it did not run. */
 export async function autoGc(w: Worker, env: NodeJS.ProcessEnv = process.env): Promise<GcResult | undefined> {
-  const cfg = await gcConfig(w.root, env);
+  const cfg = await gcConfig(w.layout, env);
   if (!cfg.enabled) return undefined;
-  const stamp = join(w.root, 'cache', 'gc-last.json');
+  const stamp = w.layout.gcStamp;
   const last = await readFile(stamp, 'utf8')
     .then((t) => JSON.parse(t) as LastRun)
     .catch(() => undefined);

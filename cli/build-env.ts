@@ -2,7 +2,6 @@
  * Composition root of a build: the root's stores, the executor, the context
  * hasher (with .dockerignore and a persisted stat cache), all wired into a BuildEnv.
  */
-import { join } from 'node:path';
 import xxhashWasm, { type XXHashAPI } from 'xxhash-wasm';
 import { ContextHasher, ignoreMatcher, readDockerignore } from '../frontend/index.js';
 import type { BuildEnv } from '../frontend/index.js';
@@ -27,7 +26,7 @@ export async function buildEnv(
   const tmpDir = await w.tmpDir();
   let hasher: Promise<ContextHasher> | undefined;
   return {
-    root: w.root,
+    layout: w.layout,
     content: w.content,
     images: w.images,
     snapshotter: await w.snapshotter(),
@@ -46,7 +45,7 @@ export async function buildEnv(
           xxhash: await xxhash(),
           ignore: ignoreMatcher(await readDockerignore(opts.contextDir, opts.dockerfilePath)),
           resetOwner: true,
-          cacheDir: join(w.root, 'cache', 'context'),
+          cacheDir: w.layout.contextCache,
         }))()),
     saveContextCache: async () => {
       if (hasher !== undefined) await (await hasher).save();

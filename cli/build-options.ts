@@ -3,6 +3,7 @@
  * `--build-arg K=V` or `K` (from the environment), `--label K=V`,
  * `--output type=oci|docker|tar|local|image,dest=PATH`, `--platform os/arch`.
  */
+import { parsePlatform, type Platform } from '../oci/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** Where the result goes besides (or instead of) the local image store. */
@@ -47,17 +48,22 @@ export function parseOutput(spec: string): BuildOutput {
   return { type, dest };
 }
 
-/** Checks `--platform`: kiln builds for the host only. */
-export function parsePlatform(spec: string | undefined, host: { os: string; architecture: string }): { os: string; architecture: string; variant?: string } {
+/**
+ * Reads `--platform` with the one platform parser (host values fill what it
+ * leaves out, as buildx does); kiln builds for the host only.
+ */
+export function buildPlatform(spec: string | undefined, host: Platform): Platform {
   if (spec === undefined || spec === '') return host;
-  const [os, architecture, variant] = spec.split('/');
-  if (os === undefined || architecture === undefined || os === '' || architecture === '') {
-    throw new InvalidArgumentError(`invalid --platform ${JSON.stringify(spec)}: expected os/arch[/variant]`);
+  let p: Platform;
+  try {
+    p = parsePlatform(spec, host);
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid --platform: ${(err as Error).message}`, { cause: err });
   }
-  if (os !== host.os || architecture !== host.architecture) {
+  if (p.os !== host.os || p.architecture !== host.architecture) {
     throw new InvalidArgumentError(`--platform ${spec}: cross-platform builds are not implemented (this host is ${host.os}/${host.architecture})`);
   }
-  return variant === undefined ? { os, architecture } : { os, architecture, variant };
+  return p;
 }
 
 /**

@@ -37,7 +37,7 @@ export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv
     renderer.write({ type: 'build.step.started', step: 'export', name: 'exporting to image', time: exportStart });
     const outputs = flags.output.length === 0 ? [{ type: 'image' as const }] : flags.output;
     if (outputs.some((o) => o.type === 'image')) {
-      await whileWriting(env.root, 'naming the image', () => w.images.put(outcome.manifest, tags));
+      await whileWriting(env.layout.root, 'naming the image', () => w.images.put(outcome.manifest, tags));
       renderer.write({ type: 'build.step.status', step: 'export', status: `writing image ${outcome.imageId}`, done: true, time: t() });
       for (const n of tags) renderer.write({ type: 'build.step.status', step: 'export', status: `naming to ${n}`, done: true, time: t() });
     }

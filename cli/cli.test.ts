@@ -1,6 +1,6 @@
 // The kiln binary as a user runs it: bin/kiln, a real process.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -106,6 +106,18 @@ cli('a missing file names the file', () => {
   const r = run(['parse', 'no/such/Dockerfile']);
   assert.is(r.code, 1);
   assert.is(r.stderr, 'error: dockerfile no/such/Dockerfile: no such file\n');
+});
+
+cli('a Dockerfile that exists but cannot be read is not reported as missing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-test-'));
+  try {
+    mkdirSync(join(dir, 'ctx', 'Dockerfile'), { recursive: true });
+    const r = run(['--root', join(dir, 'root'), 'build', join(dir, 'ctx')]);
+    assert.is(r.code, 1);
+    assert.is(r.stderr, `error: dockerfile ${join(dir, 'ctx', 'Dockerfile')}: cannot read it (EISDIR)\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 cli('an empty Dockerfile is an error at 1:1', () => {

@@ -8,8 +8,8 @@
  */
 import { statfs } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { InvalidArgumentError } from '../util/errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../util/errors.js';
+import type { RootLayout } from '../util/root-layout.js';
 import { parseDuration, parseSize } from './units.js';
 
 export interface GcConfig {
@@ -27,12 +27,12 @@ interface RawGc {
   interval?: unknown;
 }
 
-export async function gcConfig(root: string, env: NodeJS.ProcessEnv = process.env): Promise<GcConfig> {
-  const raw = { ...(await fromFiles(root)) };
+export async function gcConfig(layout: RootLayout, env: NodeJS.ProcessEnv = process.env): Promise<GcConfig> {
+  const raw = { ...(await fromFiles(layout)) };
   if (env.KILN_GC !== undefined && env.KILN_GC !== '') raw.enabled = !/^(0|false|off|no)$/i.test(env.KILN_GC);
   if (env.KILN_GC_KEEP_STORAGE !== undefined && env.KILN_GC_KEEP_STORAGE !== '') raw.keepStorage = env.KILN_GC_KEEP_STORAGE;
   if (env.KILN_GC_INTERVAL !== undefined && env.KILN_GC_INTERVAL !== '') raw.interval = env.KILN_GC_INTERVAL;
-  const keepBytes = raw.keepStorage === undefined ? await defaultKeep(root) : typeof raw.keepStorage === 'number' ? raw.keepStorage : parseSize(String(raw.keepStorage), 'gc keep-storage');
+  const keepBytes = raw.keepStorage === undefined ? await defaultKeep(layout.root) : typeof raw.keepStorage === 'number' ? raw.keepStorage : parseSize(String(raw.keepStorage), 'gc keep-storage');
   const intervalMs = raw.interval === undefined ? 60_000 : raw.interval === '0' || raw.interval === 0 ? 0 : parseDuration(String(raw.interval), 'gc interval');
   return { enabled: raw.enabled !== false, keepBytes, intervalMs };
 }
@@ -42,17 +42,27 @@ async function defaultKeep(root: string): Promise<number> {
   return Math.min(MAX_DEFAULT, Math.floor((fs.blocks * fs.bsize) / 10));
 }
 
-async function fromFiles(root: string): Promise<RawGc> {
-  const json = await readFile(join(root, 'kiln.json'), 'utf8').catch(() => undefined);
+async function fromFiles(layout: RootLayout): Promise<RawGc> {
+  const json = await readIfExists(layout.configJson);
   if (json !== undefined) {
     try {
       return ((JSON.parse(json) as { gc?: RawGc }).gc ?? {}) as RawGc;
     } catch (err) {
-      throw new InvalidArgumentError(`${join(root, 'kiln.json')}: not valid JSON (${(err as Error).message})`);
+      throw new InvalidArgumentError(`${layout.configJson}: not valid JSON (${(err as Error).message})`);
     }
   }
-  const toml = await readFile(join(root, 'kiln.toml'), 'utf8').catch(() => undefined);
-  return toml === undefined ? {} : gcFromToml(toml, join(root, 'kiln.toml'));
+  const toml = await readIfExists(layout.configToml);
+  return toml === undefined ? {} : gcFromToml(toml, layout.configToml);
+}
+
+/** A settings file's text, undefined when there is none; any other failure (EACCES, EISDIR) names the file. */
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new FailedPreconditionError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** The `[gc]` table of a small TOML file: `key = "string" | number | true | false`. */

@@ -10,16 +10,17 @@ import type { CacheKey } from '../solver/index.js';
 import { JsonFileCacheStore } from '../solver/index.js';
 import { chainIDs } from '../store/index.js';
 import type { Digest } from '../util/digest.js';
+import type { RootLayout } from '../util/root-layout.js';
 import type { Worker } from './worker.js';
 
 /** The step cache index of a root. */
-export function stepRecords(root: string): JsonFileCacheStore {
-  return new JsonFileCacheStore(join(root, 'cache', 'steps'), async () => undefined);
+export function stepRecords(layout: RootLayout): JsonFileCacheStore {
+  return new JsonFileCacheStore(layout.stepCache, async () => undefined);
 }
 
 /** The collector's view of `w`. */
 export async function gcSources(w: Worker): Promise<GcSources> {
-  const records = stepRecords(w.root);
+  const records = stepRecords(w.layout);
   return {
     content: w.content,
     snapshotter: await w.snapshotter(),
@@ -30,8 +31,8 @@ export async function gcSources(w: Worker): Promise<GcSources> {
     },
     imageRoots: () => imageRoots(w),
     cacheMounts: {
-      list: () => cacheMounts(w.root),
-      remove: (m) => rm(join(w.root, 'cache-mounts', m.id), { recursive: true, force: true }),
+      list: () => cacheMounts(w.layout),
+      remove: (m) => rm(join(w.layout.cacheMounts, m.id), { recursive: true, force: true }),
     },
   };
 }
@@ -47,8 +48,8 @@ export async function imageRoots(w: Worker): Promise<ImageRoots> {
 }
 
 /** The cache mount directories under the root, with their sizes. */
-export async function cacheMounts(root: string): Promise<CacheMountEntry[]> {
-  const dir = join(root, 'cache-mounts');
+export async function cacheMounts(layout: RootLayout): Promise<CacheMountEntry[]> {
+  const dir = layout.cacheMounts;
   const out: CacheMountEntry[] = [];
   for (const id of await readdir(dir).catch(() => [] as string[])) {
     const path = join(dir, id);

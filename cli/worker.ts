@@ -10,16 +10,20 @@ import { LocalContentStore } from '../cache/index.js';
 import { acquireSession, type Lease } from '../cache/index.js';
 import { NativeSnapshotter, OverlaySnapshotter, type Cleaner, type Snapshotter } from '../cache/index.js';
 import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../executor/index.js';
-import { ImageStore, layoutDir } from '../store/index.js';
+import { ImageStore } from '../store/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { whileWriting } from '../util/no-space.js';
 import { selfTag } from '../util/owner-tag.js';
 import { sweepRoot, type RootSweep } from './sweep.js';
+import { rootLayout, type RootLayout } from '../util/root-layout.js';
+import { ifExists } from '../util/if-exists.js';
 
 /** The stores of one kiln root. */
 export interface Worker {
   readonly root: string;
+  /** Every path under the root. */
+  readonly layout: RootLayout;
   readonly content: LocalContentStore;
   readonly images: ImageStore;
   /** This process's session lease (see cache/lease.ts). */
@@ -60,19 +64,20 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
   } catch (err) {
     throw new FailedPreconditionError(`cannot create kiln root ${root}: ${(err as Error).message}`, { cause: err });
   }
-  const dir = layoutDir(root);
+  const layout = rootLayout(root);
+  const dir = layout.oci;
   // The lease comes first: what this process reuses from now on is recorded in it (cache/guard.ts).
   const session = await whileWriting(root, 'opening the root', () => acquireSession(root));
   const content = new LocalContentStore(dir, { guard: session });
   let snapshots: Promise<Snapshotter & Cleaner> | undefined;
-  const snapshotter = (): Promise<Snapshotter & Cleaner> => (snapshots ??= openSnapshotter(root, session));
-  const tmpBase = join(root, 'tmp');
+  const snapshotter = (): Promise<Snapshotter & Cleaner> => (snapshots ??= openSnapshotter(layout, session));
+  const tmpBase = layout.tmp;
   const swept = await sweepRoot(root, {
-    stateDir: join(root, 'exec'),
+    stateDir: layout.exec,
     tmpDir: tmpBase,
     content,
     // A root without a chosen driver has no snapshots: do not probe one just to sweep.
-    snapshotter: existsSync(join(root, 'snapshots', 'driver')) ? snapshotter : undefined,
+    snapshotter: existsSync(join(layout.snapshots, 'driver')) ? snapshotter : undefined,
     session,
     keepDangling: options.keepDangling === true,
   });
@@ -81,18 +86,19 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
   let tmp: Promise<string> | undefined;
   return {
     root,
+    layout,
     content,
     images,
     session,
     swept,
     snapshotter,
-    executor: (runtime) => (executor ??= openExecutor(root, runtime)),
+    executor: (runtime) => (executor ??= openExecutor(layout, runtime)),
     tmpDir: () => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(tmpBase))),
   };
 }
 
-async function openExecutor(root: string, runtime: string | undefined): Promise<OciRuntimeExecutor> {
-  return new OciRuntimeExecutor({ stateDir: join(root, 'exec'), runtime: await resolveRuntime(runtime === undefined ? {} : { runtime }) });
+async function openExecutor(layout: RootLayout, runtime: string | undefined): Promise<OciRuntimeExecutor> {
+  return new OciRuntimeExecutor({ stateDir: layout.exec, runtime: await resolveRuntime(runtime === undefined ? {} : { runtime }) });
 }
 
 async function makeTmpDir(base: string): Promise<string> {
@@ -113,11 +119,11 @@ async function makeTmpDir(base: string): Promise<string> {
  * The snapshot driver is chosen once per root (a probe mount tells whether
  * overlayfs works there) and remembered in `<root>/snapshots/driver`.
  */
-async function openSnapshotter(root: string, guard: Lease): Promise<Snapshotter & Cleaner> {
-  const base = join(root, 'snapshots');
+async function openSnapshotter(layout: RootLayout, guard: Lease): Promise<Snapshotter & Cleaner> {
+  const base = layout.snapshots;
   await mkdir(base, { recursive: true });
   const marker = join(base, 'driver');
-  let driver = (await readFile(marker, 'utf8').catch(() => '')).trim();
+  let driver = ((await ifExists(readFile(marker, 'utf8'))) ?? '').trim();
   if (driver !== 'overlay' && driver !== 'native') {
     driver = (await checkOverlaySupport(base)).supported ? 'overlay' : 'native';
     await writeFileAtomic(marker, `${driver}\n`);

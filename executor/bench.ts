@@ -15,7 +15,7 @@ import { OciRuntimeExecutor } from './runc.js';
 import { resolveRuntime, type Runtime } from './runtime.js';
 import { toRuntimeSpec } from './spec.js';
 import { makeBusyboxRootfs } from './testkit.js';
-import type { Mount } from '../cache/index.js';
+import type { Mount } from '../oci/index.js';
 
 const runs = Number(process.argv[2] ?? 20);
 const sink = (): Writable => new Writable({ write: (_c, _e, done) => done() });

@@ -6,7 +6,7 @@ export type { ContainerMount, Executor, RunResult, RunSpec, RunStdio } from './t
 export { OciRuntimeExecutor, type OciRuntimeExecutorOptions } from './runc.js';
 export { pathRuntimes, sweepState, type HandleFor, type SweepReport } from './sweep.js';
 export { resolveRuntime, cgroupLayout, type Runtime, type RuntimeKind, type ResolveRuntimeOptions, type CgroupLayout } from './runtime.js';
-export { resolveUser, resolveUserFrom, readUserFiles, type ResolvedUser, type UserFiles } from './user.js';
+export { resolveUser, resolveUserFrom, readUserFiles, type ResolvedUser, type UserFiles } from '../util/user.js';
 export { toRuntimeSpec, containerEnv, containerHostname, type SpecContext } from './spec.js';
 export type { OciSpec, OciMount, OciProcess, OciLinux, OciSeccomp } from './oci.js';
 export { defaultSeccompProfile, DENIED_SYSCALLS } from './seccomp.js';

@@ -18,7 +18,7 @@ import { execFile } from 'node:child_process';
 import { access, mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import type { Mount } from '../cache/index.js';
+import type { Mount } from '../oci/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../util/errors.js';
 
 /**

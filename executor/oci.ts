@@ -3,13 +3,10 @@
  * writes. https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md
  */
 
-/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md#mounts */
-export interface OciMount {
-  readonly destination: string;
-  readonly type: string;
-  readonly source: string;
-  readonly options: readonly string[];
-}
+import type { OciMount } from '../oci/index.js';
+
+// The mount entry is the oci/ leaf's one mount type.
+export type { OciMount };
 
 /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md#linux-process */
 export interface OciCapabilities {

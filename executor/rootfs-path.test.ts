@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FailedPreconditionError } from '../util/errors.js';
-import { resolveInRoot } from './rootfs-path.js';
+import { HOSTILE_CASES, hostileRoot } from '../util/test-root-cases.js';
+import { resolveInRoot, resolveInRootSync } from './rootfs-path.js';
 
 const test = suite('resolveInRoot');
 let root = '';
@@ -65,6 +66,21 @@ test('a symlink loop is an error', async () => {
   } catch (err) {
     assert.instance(err, FailedPreconditionError);
     assert.match((err as Error).message, /too many levels of symbolic links/);
+  }
+});
+
+test('the shared hostile table: every case lands inside the root or is a loop', async () => {
+  const h = await hostileRoot();
+  try {
+    for (const c of HOSTILE_CASES) {
+      if (c.lands !== 'loop') {
+        assert.is(resolveInRootSync(h.root, c.path), join(h.root, c.lands), c.path);
+        continue;
+      }
+      assert.throws(() => resolveInRootSync(h.root, c.path), (e: unknown) => e instanceof FailedPreconditionError, c.path);
+    }
+  } finally {
+    await h.remove();
   }
 });
 

@@ -24,7 +24,7 @@ import { containerEnv, containerHostname, containerMounts, toRuntimeSpec } from 
 import { missingPaths, removeStubs } from './stubs.js';
 import { pathRuntimes, sweepState, type SweepReport } from './sweep.js';
 import type { Executor, RunResult, RunSpec, RunStdio } from './types.js';
-import { resolveUser } from './user.js';
+import { resolveUser } from '../util/user.js';
 
 export interface OciRuntimeExecutorOptions {
   /** kiln's directory for bundles and the runtime's state (`--root`); one per kiln root. */

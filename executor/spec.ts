@@ -4,13 +4,13 @@
  * through {@link SpecContext}.
  * https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md
  */
-import { posix } from 'node:path';
 import { InvalidArgumentError } from '../util/errors.js';
+import { cleanPath } from '../util/go-path-clean.js';
 import type { OciLinux, OciMount, OciProcess, OciSpec } from './oci.js';
 import { defaultSeccompProfile } from './seccomp.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_PATH, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, systemMounts } from './spec-defaults.js';
 import type { ContainerMount, RunSpec } from './types.js';
-import type { ResolvedUser } from './user.js';
+import type { ResolvedUser } from '../util/user.js';
 
 /** Host paths and facts the spec needs besides the RunSpec. */
 export interface SpecContext {
@@ -125,12 +125,6 @@ function userMount(m: ContainerMount): OciMount {
 function sortByDepth(mounts: readonly ContainerMount[]): ContainerMount[] {
   const depth = (m: ContainerMount): number => cleanPath(m.destination).split('/').length;
   return [...mounts].sort((a, b) => depth(a) - depth(b));
-}
-
-/** An absolute container path without `.`, `..` or a trailing slash. */
-function cleanPath(p: string): string {
-  const clean = posix.normalize(p);
-  return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean;
 }
 
 function linuxOf(spec: RunSpec, ctx: SpecContext): OciLinux {

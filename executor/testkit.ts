@@ -8,7 +8,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
-import type { Mount } from '../cache/snapshot/types.js';
+import type { Mount } from '../oci/index.js';
 import { mountPointsUnder, unmount } from './mount.js';
 import { OciRuntimeExecutor } from './runc.js';
 import { deleteContainer } from './runtime-cli.js';

@@ -3,7 +3,7 @@
  * See https://github.com/opencontainers/runtime-spec/blob/main/config.md
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Mount } from '../cache/index.js';
+import type { Mount } from '../oci/index.js';
 
 /** An extra mount inside the container. */
 export type ContainerMount =

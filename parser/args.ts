@@ -3,7 +3,7 @@
  * line parsers do (the AST keeps words verbatim; nothing is expanded here).
  */
 import { LineError } from './errors.js';
-import { goQuote } from './go-quote.js';
+import { goQuote } from '../util/go-quote.js';
 import { parseJsonArgs } from './json-args.js';
 import type { LineCtx } from './line-ctx.js';
 import type { Args, Instruction, JsonOrString, KeyValue, Word } from './types.js';

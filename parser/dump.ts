@@ -2,7 +2,7 @@
  * BuildKit's AST dump (`Node.Dump()`), the format of the conformance `result`
  * files: one `(name ["--flag" ...] "arg" ...)` line per instruction.
  */
-import { goQuote, goQuoteList } from './go-quote.js';
+import { goQuote, goQuoteList } from '../util/go-quote.js';
 import type { Args, Dockerfile, Instruction } from './types.js';
 
 /** The whole file's dump, one line per instruction, each ending in `\n`. */

@@ -10,7 +10,6 @@ export { resolveRegistryHost, isLoopback, type RegistryHost, type HostOptions } 
 export { RegistryError, type RegistryErrorKind } from './errors.js';
 export { RegistryClient, type ClientOptions } from './client.js';
 export { lookupCredentials, dockerConfigPath, type Credentials } from './credentials.js';
-export { parsePlatform, formatPlatform } from './manifest.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 export type { RegistryProgress, BlobStatus, ProgressSink } from './progress.js';
 // Building blocks for other OCI artifacts kiln stores in registries (the build cache, remotecache/registry.ts).

@@ -6,7 +6,6 @@
 import { MediaType, type Descriptor, type Index, type Manifest, type Platform } from '../store/index.js';
 import { createHash } from 'node:crypto';
 import { isDigest, sha256, type Digest } from '../util/digest.js';
-import { InvalidArgumentError } from '../util/errors.js';
 import { networkReason, type RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { formatBytes, MAX_MANIFEST_BYTES } from './limits.js';
@@ -107,19 +106,6 @@ export function isIndex(mediaType: string): boolean {
 
 export function isImageManifest(mediaType: string): boolean {
   return mediaType === MediaType.manifest || mediaType === MediaType.dockerManifest;
-}
-
-/** Parses `os/arch[/variant]` as `--platform` gives it. */
-export function parsePlatform(s: string): Platform {
-  const [os, architecture, variant, extra] = s.split('/');
-  if (os === undefined || os === '' || architecture === undefined || architecture === '' || extra !== undefined || variant === '') {
-    throw new InvalidArgumentError(`invalid platform ${JSON.stringify(s)}: expected os/arch or os/arch/variant`);
-  }
-  return variant === undefined ? { os, architecture } : { os, architecture, variant };
-}
-
-export function formatPlatform(p: Platform): string {
-  return `${p.os}/${p.architecture}${p.variant === undefined ? '' : `/${p.variant}`}`;
 }
 
 /**

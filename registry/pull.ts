@@ -7,13 +7,14 @@
  * See https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs
  */
 import PQueue from 'p-queue';
+import { formatPlatform } from '../oci/index.js';
 import { hostPlatform, MediaType, normalizeName, parseReference, formatReference, type Descriptor, type ImageConfig, type ImageRecord, type ImageStore, type Index, type Manifest, type Platform } from '../store/index.js';
 import { isDigest, sha256, type Digest } from '../util/digest.js';
 import { RegistryClient, type ClientOptions } from './client.js';
 import { repositoryScope } from './auth.js';
 import { CompressedMap } from './compressed-map.js';
 import { RegistryError } from './errors.js';
-import { checkDescriptor, fetchManifest, formatPlatform, isIndex, parseJson, parseManifest, selectPlatform, type FetchedManifest } from './manifest.js';
+import { checkDescriptor, fetchManifest, isIndex, parseJson, parseManifest, selectPlatform, type FetchedManifest } from './manifest.js';
 import { obtainConfig } from './pull-config.js';
 import { downloadLayer, type LayerContext } from './pull-layer.js';
 import type { ProgressSink } from './progress.js';

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { BlobVerifier, verifiedRanges, VerifyingStream, type ContentStore } from '../cache/index.js';
 import { MediaType, type Descriptor } from '../store/index.js';
-import { isGzipLayer } from '../store/index.js';
+import { isGzipLayer } from '../oci/index.js';
 import { createHash } from 'node:crypto';
 import type { Digest } from '../util/digest.js';
 import { repositoryScope } from './auth.js';

@@ -18,6 +18,7 @@ import { writeFileAtomic, fsyncDir } from '../util/atomic-write.js';
 import { digestHex, isDigest, sha256, type Digest } from '../util/digest.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { CACHE_CONFIG_MEDIA_TYPE } from './format.js';
+import { ifExists } from '../util/if-exists.js';
 
 /** The tag the cache manifest carries in index.json (as buildx's local cache does). */
 export const CACHE_TAG = 'latest';
@@ -92,7 +93,7 @@ function parseJson<T>(text: string, where: string): T {
 /** Copies a blob in unless a blob of that size is there already (content-addressed: same name, same bytes). */
 async function putFile(blobs: string, b: BlobFile): Promise<void> {
   const dest = join(blobs, digestHex(b.digest));
-  if ((await stat(dest).catch(() => undefined))?.size === b.size) return;
+  if ((await ifExists(stat(dest)))?.size === b.size) return;
   const tmp = `${dest}.tmp-${randomBytes(4).toString('hex')}`;
   try {
     await copyFile(b.path, tmp);
@@ -113,6 +114,6 @@ async function putFile(blobs: string, b: BlobFile): Promise<void> {
 async function putText(blobs: string, text: string): Promise<Digest> {
   const digest = sha256(text);
   const dest = join(blobs, digestHex(digest));
-  if ((await stat(dest).catch(() => undefined))?.size !== Buffer.byteLength(text)) await writeFileAtomic(dest, text);
+  if ((await ifExists(stat(dest)))?.size !== Buffer.byteLength(text)) await writeFileAtomic(dest, text);
   return digest;
 }

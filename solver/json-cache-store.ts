@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { digestHex, isDigest } from '../util/digest.js';
 import { loadResults, type CacheRecord, type CacheStore } from './cache-store.js';
 import type { CacheKey, Result, ResultLoader } from './types.js';
+import { ifExists } from '../util/if-exists.js';
 
 const FORMAT = 1;
 const fileRe = /^([a-f0-9]{64})\.json$/;
@@ -88,7 +89,7 @@ export class JsonFileCacheStore implements CacheStore {
   async entries(): Promise<{ record: CacheRecord; lastUsed: number }[]> {
     const out: { record: CacheRecord; lastUsed: number }[] = [];
     for (const record of await this.list()) {
-      const st = await stat(this.#path(record.key)).catch(() => undefined);
+      const st = await ifExists(stat(this.#path(record.key)));
       if (st !== undefined) out.push({ record, lastUsed: st.mtimeMs });
     }
     return out;

@@ -6,10 +6,11 @@ export { ImageStore, layoutDir, type ImageRecord } from './image/store.js';
 export { importRootfs, type ImportOptions } from './image/import.js';
 export { saveImages, type ArchiveFormat } from './image/save.js';
 export { loadArchive, type LoadResult } from './image/load.js';
-export { chainIDs, writeImage, createdNow, hostPlatform } from './image/write.js';
+export { chainIDs, writeImage, createdNow } from './image/write.js';
 export { familiarName, normalizeName, parseReference, formatReference, type Reference } from './image/reference.js';
-export { MediaType, REF_NAME, isGzipLayer } from './image/oci.js';
-export type { Descriptor, ImageConfig, Manifest, Index, ContainerConfig, HistoryEntry, Platform } from './image/oci.js';
+// The OCI types live in the oci/ leaf; re-exported so callers of the store keep one import.
+export { MediaType, REF_NAME, hostPlatform, isGzipLayer } from '../oci/index.js';
+export type { Descriptor, ImageConfig, Manifest, Index, ContainerConfig, HistoryEntry, Platform } from '../oci/index.js';
 export { unpackImage, type Mounter, type UnpackOptions } from './image/unpack.js';
 export { dropImages, scanImages, type BlobState, type ScannedImage } from './image/fsck.js';
 export { createDiffStream, applyLayer } from './layer/index.js';

@@ -9,13 +9,10 @@
  * committed snapshot. A committed snapshot with children cannot be removed.
  */
 
-/** A mount to perform, as data: only executor/ performs mounts. */
-export interface Mount {
-  /** `bind` or `overlay`. */
-  readonly type: string;
-  readonly source: string;
-  readonly options: readonly string[];
-}
+import type { Mount } from '../../oci/index.js';
+
+/** Snapshotters return `bind` or `overlay` mounts (the one OCI mount type); only executor/ performs them. */
+export type { Mount };
 
 export type SnapshotKind = 'active' | 'view' | 'committed';
 

@@ -6,11 +6,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { parseBuildArg, parseLabel, parseOutput, parsePlatform, readSecret, type BuildOutput } from '../build-options.js';
+import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret, type BuildOutput } from '../build-options.js';
 import { rootOf, workerFor } from './image-cmds.js';
-import { InvalidArgumentError, NotFoundError } from '../../util/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
+import { ifExists, isNotExist } from '../../util/if-exists.js';
 
 interface BuildFlags {
   file?: string;
@@ -69,17 +70,21 @@ export function makeBuildCommand(ctx: CliContext): Command {
 async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, cmd: Command): Promise<number> {
   if (flags.push === true && flags.tag.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
   const contextDir = resolve(contextArg);
-  const st = await stat(contextDir).catch(() => undefined);
+  const st = await ifExists(stat(contextDir)).catch((err: unknown) => {
+    throw new FailedPreconditionError(`build context ${contextArg}: cannot stat it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
+  });
   if (st === undefined) throw new NotFoundError(`build context ${contextArg}: no such directory`);
   if (!st.isDirectory()) throw new InvalidArgumentError(`build context ${contextArg}: not a directory`);
   const dockerfilePath = flags.file === undefined ? join(contextDir, 'Dockerfile') : isAbsolute(flags.file) ? flags.file : resolve(flags.file);
+  const dockerfileName = flags.file ?? join(contextArg, 'Dockerfile');
   const text = await readFile(dockerfilePath, 'utf8').catch((err: unknown) => {
-    throw new NotFoundError(`dockerfile ${flags.file ?? join(contextArg, 'Dockerfile')}: no such file`, { cause: err });
+    if (isNotExist(err)) throw new NotFoundError(`dockerfile ${dockerfileName}: no such file`, { cause: err });
+    throw new FailedPreconditionError(`dockerfile ${dockerfileName}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   });
   const filename = flags.file ?? 'Dockerfile';
   ctx.addSource(filename, text);
-  const { hostPlatform } = await import('../../store/index.js');
-  const platform = parsePlatform(flags.platform, hostPlatform());
+  const { hostPlatform } = await import('../../oci/index.js');
+  const platform = buildPlatform(flags.platform, hostPlatform());
   const w = await workerFor(cmd);
   const { buildEnv } = await import('../build-env.js');
   const sde = process.env.SOURCE_DATE_EPOCH;

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { hostPlatform, parsePlatform } from '../../oci/index.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { workerFor } from './image-cmds.js';
 import type { RegistryProgress } from '../../registry/index.js';
@@ -52,7 +53,7 @@ export function makePullCommand(ctx: CliContext): Command {
       const r = await lib.pull(w.images, ref, {
         insecureRegistries: opts.insecureRegistry,
         progress: printer(ctx),
-        ...(opts.platform === undefined ? {} : { platform: lib.parsePlatform(opts.platform) }),
+        ...(opts.platform === undefined ? {} : { platform: parsePlatform(opts.platform, hostPlatform()) }),
       });
       ctx.stdout(`Digest: ${r.digest}\nStatus: downloaded ${r.name}\n${r.image.id}\n`);
     });

@@ -3,7 +3,6 @@
  * Nothing is tagged unless every step succeeded; a failure points at its
  * Dockerfile lines.
  */
-import { join } from 'node:path';
 import type { Range } from '../../parser/runtime.js';
 import { parseCached } from './parse-cache.js';
 import { isCommitted } from '../../cache/index.js';
@@ -59,7 +58,7 @@ export class BuildStepError extends KilnError {
 
 /** Plans `req` (parse, stages, ARGs, base images) without running anything. */
 export async function plan(env: BuildEnv, req: BuildRequest): Promise<BuildPlan> {
-  const { df, stages } = await parseCached(env.root, req.dockerfile);
+  const { df, stages } = await parseCached(env.layout.parseCache, req.dockerfile);
   return planBuild({
     df,
     stages,
@@ -99,21 +98,21 @@ export async function build(
   const target = graph.stageEdges.get(p.target);
   const targetStage = p.stages.find((s) => s.index === p.target);
   if (target === undefined || targetStage === undefined) throw new Error('internal: target stage not in the graph');
-  const steps = new JsonFileCacheStore(join(env.root, 'cache', 'steps'), (id) => loadResult(env, id));
+  const steps = new JsonFileCacheStore(env.layout.stepCache, (id) => loadResult(env, id));
   const sig = options.signal === undefined ? {} : { signal: options.signal };
   checkCacheTo(req.cacheTo ?? []);
   const warn = options.onWarning === undefined ? {} : { onWarning: options.onWarning };
-  if (!req.noCache) for (const spec of req.cacheFrom ?? []) await whileWriting(env.root, 'importing the build cache', () => importCache(env, spec, steps, { ...sig, ...warn }));
+  if (!req.noCache) for (const spec of req.cacheFrom ?? []) await whileWriting(env.layout.root, 'importing the build cache', () => importCache(env, spec, steps, { ...sig, ...warn }));
   const solver = new Solver({ cache: steps, progress: options.progress, ...(req.maxParallelism === undefined ? {} : { concurrency: req.maxParallelism }) });
   try {
     let solved: Solved;
     try {
       solved = await solver.solve(target, { noCache: req.noCache, ...(options.signal === undefined ? {} : { signal: options.signal }) });
     } catch (err) {
-      throw locate(err, graph.ranges, req.dockerfile.filename, env.root);
+      throw locate(err, graph.ranges, req.dockerfile.filename, env.layout.root);
     }
     const rootfs = solved.result.id === '' ? undefined : solved.result.id;
-    const manifest = await whileWriting(env.root, 'writing the image', async () => {
+    const manifest = await whileWriting(env.layout.root, 'writing the image', async () => {
       const image = await stageImage(env, p, targetStage, rootfs);
       return writeImage(env.content, image.config, image.layers);
     });

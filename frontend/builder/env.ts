@@ -10,10 +10,12 @@ import type { ImageStore } from '../../store/index.js';
 import type { Result } from '../../solver/index.js';
 import type { ContextHasher } from '../context/index.js';
 import type { XXHashAPI } from 'xxhash-wasm';
+import type { RootLayout } from '../../util/root-layout.js';
 
 /** The environment build ops run in. */
 export interface BuildEnv {
-  readonly root: string;
+  /** Paths under the kiln root (step cache, parse cache, cache mounts). */
+  readonly layout: RootLayout;
   readonly content: ContentStore;
   readonly images: ImageStore;
   readonly snapshotter: Snapshotter;

@@ -53,14 +53,14 @@ export class CopyOp implements Op {
     const active = `copy-${randomBytes(8).toString('hex')}`;
     const held: MountedDir[] = [];
     const name = this.#step.name;
-    const scratch = await whileWriting(env.root, `preparing ${name}`, () => mkdtemp(join(env.tmpDir, 'kiln-copy-')));
+    const scratch = await whileWriting(env.layout.root, `preparing ${name}`, () => mkdtemp(join(env.tmpDir, 'kiln-copy-')));
     try {
-      const target = await whileWriting(env.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
+      const target = await whileWriting(env.layout.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
       held.push(target);
-      await whileWriting(env.root, `copying files for ${name}`, () => this.#copyInto(target.path, inputs[1], scratch, held, ctx));
+      await whileWriting(env.layout.root, `copying files for ${name}`, () => this.#copyInto(target.path, inputs[1], scratch, held, ctx));
       for (const m of held.splice(0).reverse()) await m.release();
       const step = { active, parent, key: newStepKey() };
-      const out = await whileWriting(env.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
+      const out = await whileWriting(env.layout.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {
       for (const m of held.splice(0).reverse()) await m.release().catch(() => undefined);

@@ -48,15 +48,15 @@ export class RunOp implements Op {
     const parent = snapshotOf(inputs[0]);
     const active = `run-${randomBytes(8).toString('hex')}`;
     const preparing = `preparing ${step.name}`;
-    const rootfs = await whileWriting(env.root, preparing, () => env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
+    const rootfs = await whileWriting(env.layout.root, preparing, () => env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
     const held: MountedDir[] = [];
-    const scratch = await whileWriting(env.root, preparing, () => mkdtemp(join(env.tmpDir, 'kiln-run-'))).catch(async (err: unknown) => {
+    const scratch = await whileWriting(env.layout.root, preparing, () => mkdtemp(join(env.tmpDir, 'kiln-run-'))).catch(async (err: unknown) => {
       await env.snapshotter.remove(active).catch(() => undefined);
       throw err;
     });
     try {
-      const mounts = await whileWriting(env.root, preparing, () => this.#mounts(inputs, scratch, held));
-      const result = await whileWriting(env.root, `starting ${step.name}`, async () => (await env.executor()).run(
+      const mounts = await whileWriting(env.layout.root, preparing, () => this.#mounts(inputs, scratch, held));
+      const result = await whileWriting(env.layout.root, `starting ${step.name}`, async () => (await env.executor()).run(
         {
           id: `kiln-build-${randomBytes(6).toString('hex')}`,
           rootfs,
@@ -70,11 +70,11 @@ export class RunOp implements Op {
         { signal: ctx.signal, stdio: { stdout: logSink(ctx, 'stdout'), stderr: logSink(ctx, 'stderr') } },
       ));
       // Checked before the snapshot is removed: its files may be what filled the disk.
-      if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode, (await isFull(await env.snapshotter.layerDir(active))) ? env.root : undefined);
+      if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode, (await isFull(await env.snapshotter.layerDir(active))) ? env.layout.root : undefined);
       // Last mounted first: an rw overlay may sit on a view.
       for (const m of held.splice(0).reverse()) await m.release();
       const commit = { active, parent, key: newStepKey() };
-      const out = await whileWriting(env.root, `writing the layer of ${step.name}`, () => commitStep(env.snapshotter, env.content, commit, stepOptions(env, ctx)));
+      const out = await whileWriting(env.layout.root, `writing the layer of ${step.name}`, () => commitStep(env.snapshotter, env.content, commit, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {
       await env.snapshotter.remove(active).catch(() => undefined);
@@ -167,7 +167,7 @@ export class RunOp implements Op {
 /** A persistent cache-mount directory under the root, keyed by the mount's id. */
 async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>): Promise<string> {
   const id = createHash('sha256').update(m.id).digest('hex').slice(0, 32);
-  const dir = join(env.root, 'cache-mounts', id);
+  const dir = join(env.layout.cacheMounts, id);
   const make = async (): Promise<void> => {
     await mkdir(dir, { recursive: true });
     // Its mtime is its last use, for `kiln prune --cache-mounts --filter until=`.

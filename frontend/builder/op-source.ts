@@ -28,7 +28,7 @@ export class ImageSourceOp implements Op {
   async exec(ctx: OpContext): Promise<Result[]> {
     const env = this.#env;
     const image = await env.images.get(this.#ref);
-    const top = await whileWriting(env.root, `unpacking ${this.#ref}`, () => unpackImage(env.images, env.snapshotter, image, { mounter: env.mounter, tmpDir: env.tmpDir, signal: ctx.signal }));
+    const top = await whileWriting(env.layout.root, `unpacking ${this.#ref}`, () => unpackImage(env.images, env.snapshotter, image, { mounter: env.mounter, tmpDir: env.tmpDir, signal: ctx.signal }));
     return [new SnapshotResult(top ?? '')];
   }
 }

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { lchown, lstat, mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { readUserFiles, resolveInRoot, resolveUserFrom } from '../../executor/index.js';
+import { resolveInRoot } from '../../util/root-path.js';
+import { readUserFiles, resolveUserFrom } from '../../util/user.js';
 import type { WorkdirStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
@@ -18,6 +19,7 @@ import { commitStep } from './layer-commit.js';
 import { stepOptions } from './op-run.js';
 import { mountDir } from './views.js';
 import { newStepKey } from '../../cache/index.js';
+import { ifExists } from '../../util/if-exists.js';
 
 export class WorkdirOp implements Op {
   readonly #env: BuildEnv;
@@ -37,12 +39,12 @@ export class WorkdirOp implements Op {
     const parent = snapshotOf(inputs[0]);
     const active = `workdir-${randomBytes(8).toString('hex')}`;
     const name = this.#step.name;
-    const mounted = await whileWriting(env.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
+    const mounted = await whileWriting(env.layout.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
     try {
-      await whileWriting(env.root, `creating the directory of ${name}`, async () => mkdirInRoot(mounted.path, this.#step.path, await this.#owner(mounted.path)));
+      await whileWriting(env.layout.root, `creating the directory of ${name}`, async () => mkdirInRoot(mounted.path, this.#step.path, await this.#owner(mounted.path)));
       await mounted.release();
       const step = { active, parent, key: newStepKey() };
-      const out = await whileWriting(env.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
+      const out = await whileWriting(env.layout.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
       return [new SnapshotResult(out.key)];
     } catch (err) {
       await mounted.release().catch(() => undefined);
@@ -64,7 +66,7 @@ export async function mkdirInRoot(rootfs: string, path: string, owner: { uid: nu
   for (const part of posix.normalize(path).split('/').filter(Boolean)) {
     cur = posix.join(cur, part);
     const host = await resolveInRoot(rootfs, cur, { followLast: true });
-    const st = await lstat(host).catch(() => undefined);
+    const st = await ifExists(lstat(host));
     if (st !== undefined) continue;
     await mkdir(host, { mode: 0o755 });
     await lchown(host, owner.uid, owner.gid);

@@ -28,10 +28,9 @@ export interface Parsed {
 }
 
 /** The parse of `text`, from the cache when possible; syntax errors are never cached. */
-export async function parseCached(root: string, dockerfile: { filename: string; text: string }): Promise<Parsed> {
+export async function parseCached(dir: string, dockerfile: { filename: string; text: string }): Promise<Parsed> {
   if (dockerfile.text.length > MAX_CACHED_TEXT) return parseNow(dockerfile);
   const key = sha256(`${FORMAT}\0${dockerfile.filename}\0${dockerfile.text}`).slice(7);
-  const dir = join(root, 'cache', 'parse');
   const path = join(dir, `${key}.json`);
   const hit = await readFile(path, 'utf8')
     .then((t) => JSON.parse(t) as Parsed)

@@ -8,7 +8,7 @@
  * symbolic (`u+x,go-w`, `a=rX`), applied to every copied file and
  * directory; a symbolic mode is relative to each source's own mode.
  */
-import { readUserFiles, resolveUserFrom, type UserFiles } from '../../executor/index.js';
+import { readUserFiles, resolveUserFrom, type UserFiles } from '../../util/user.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 
 /** A uid/gid pair. */

@@ -2,14 +2,15 @@
  * A read-only view of a source directory for COPY/ADD: the build context
  * (with `.dockerignore` applied) or another stage's rootfs. Directories are
  * listed lazily and remembered; nothing is followed through a symlink and
- * nothing outside the root is ever looked at. Paths are relative,
+ * nothing outside the root is ever looked at (paths resolve through the one
+ * root-confined resolver, util/root-path.ts). Paths are relative,
  * `/`-separated, `''` for the root.
  *
  * Metadata syscalls are synchronous on purpose: each takes microseconds and
  * a trip through libuv's thread pool costs far more (see store/layer).
  */
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
-import { FailedPreconditionError, NotFoundError } from '../../util/errors.js';
+import { resolveConfined, type Component } from '../../util/root-path.js';
 import type { MatchInfo, PatternMatcher } from './patternmatcher.js';
 
 /** The kind of a tree entry. */
@@ -41,9 +42,6 @@ export interface SourceTreeOptions {
   /** Report every entry as owned by 0:0, as BuildKit does for the build context. */
   readonly resetOwner?: boolean;
 }
-
-/** Linux's limit on symlinks followed in one lookup (MAXSYMLINKS). */
-const MAX_SYMLINKS = 40;
 
 interface Listing {
   readonly names: readonly string[];
@@ -105,29 +103,15 @@ export class SourceTree {
    * throws NotFoundError when a component is missing.
    */
   resolve(path: string, followLast = true): string {
-    let todo = split(path);
-    const done: string[] = [];
-    let links = 0;
-    while (todo.length > 0) {
-      const [part = '', ...rest] = todo;
-      todo = rest;
-      if (part === '..') {
-        done.pop();
-        continue;
-      }
-      const rel = [...done, part].join('/');
-      const e = this.entry(rel);
-      if (e === undefined) throw new NotFoundError(`${JSON.stringify(`/${rel}`)}: not found`);
-      if (e.kind === 'symlink' && (followLast || rest.length > 0)) {
-        if (++links > MAX_SYMLINKS) throw new FailedPreconditionError(`resolving ${path}: too many levels of symbolic links`);
-        if (e.linkTarget.startsWith('/')) done.length = 0;
-        todo = [...split(e.linkTarget), ...todo];
-        continue;
-      }
-      if (rest.length > 0 && e.kind !== 'dir') throw new NotFoundError(`${JSON.stringify(`/${rel}`)}: not a directory`);
-      done.push(part);
-    }
-    return done.join('/');
+    return resolveConfined(path, (parts) => this.#component(parts.join('/')), { followLast, missing: 'fail', what: path }).join('/');
+  }
+
+  /** One component as the resolver sees it: through this tree's cached, ignore-aware view. */
+  #component(rel: string): Component {
+    const e = this.entry(rel);
+    if (e === undefined) return { kind: 'missing' };
+    if (e.kind === 'symlink') return { kind: 'link', target: e.linkTarget };
+    return e.kind === 'dir' ? { kind: 'dir' } : { kind: 'other' };
   }
 
   #list(dir: string): Listing {
@@ -206,8 +190,4 @@ function kindOf(st: BigIntStats): EntryKind {
   if (st.isCharacterDevice()) return 'char';
   if (st.isBlockDevice()) return 'block';
   return 'socket';
-}
-
-function split(path: string): string[] {
-  return path.split('/').filter((p) => p !== '' && p !== '.');
 }

@@ -7,7 +7,8 @@
 import { DockerfileSyntaxError, parsePortSpec, type InstructionCommand } from '../../parser/runtime.js';
 import type { StagePlanner } from './context.js';
 import { located } from './expand.js';
-import { goDuration, goList, goQuoteList } from './go-format.js';
+import { goQuoteList } from '../../util/go-quote.js';
+import { goDuration, goList } from './go-format.js';
 import type { NodeCommand } from './graph.js';
 import { checkSignal } from './signals.js';
 

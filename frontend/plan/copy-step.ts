@@ -6,6 +6,7 @@
  * https://docs.docker.com/reference/dockerfile/#add
  */
 import type { InstructionCommand } from '../../parser/index.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import type { StagePlanner } from './context.js';
 import { located } from './expand.js';
 import { sourceRef } from './from-ref.js';
@@ -85,18 +86,18 @@ function isHttpSource(src: string): boolean {
   return /^https?:\/\//.test(src) && !isGitSource(src);
 }
 
-/** BuildKit's checks on sources, `--chmod` and `--checksum`; throws with its messages. */
+/** BuildKit's checks on sources, `--chmod` and `--checksum`; throws InvalidArgumentError with its messages. */
 function checkCopy(isAdd: boolean, sources: readonly string[], chmod: string | null, add: AddOptions | null): void {
   if (chmod !== null) checkChmod(chmod);
   if (add !== null && add.checksum !== null) {
-    if (sources.length !== 1) throw new Error("checksum can't be specified for multiple sources");
+    if (sources.length !== 1) throw new InvalidArgumentError("checksum can't be specified for multiple sources");
     const src = sources[0] ?? '';
-    if (!isHttpSource(src) && !isGitSource(src)) throw new Error('checksum requires HTTP(S) or Git sources');
+    if (!isHttpSource(src) && !isGitSource(src)) throw new InvalidArgumentError('checksum requires HTTP(S) or Git sources');
   }
   if (isAdd) return;
   for (const src of sources) {
-    if (isGitSource(src)) throw new Error("source can't be a git ref for COPY");
-    if (isHttpSource(src)) throw new Error("source can't be a URL for COPY");
+    if (isGitSource(src)) throw new InvalidArgumentError("source can't be a git ref for COPY");
+    if (isHttpSource(src)) throw new InvalidArgumentError("source can't be a URL for COPY");
   }
 }
 
@@ -104,9 +105,9 @@ function checkCopy(isAdd: boolean, sources: readonly string[], chmod: string | n
 function checkChmod(chmod: string): void {
   const bad = `invalid chmod parameter: '${chmod}'. it should be octal string and between 0 and 07777`;
   if (/^[0-9]+$/.test(chmod)) {
-    if (!/^[0-7]+$/.test(chmod) || parseInt(chmod, 8) > 0o7777) throw new Error(bad);
+    if (!/^[0-7]+$/.test(chmod) || parseInt(chmod, 8) > 0o7777) throw new InvalidArgumentError(bad);
     return;
   }
   const clause = '[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+';
-  if (!new RegExp(`^${clause}(?:,${clause})*$`).test(chmod)) throw new Error(bad);
+  if (!new RegExp(`^${clause}(?:,${clause})*$`).test(chmod)) throw new InvalidArgumentError(bad);
 }

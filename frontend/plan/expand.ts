@@ -4,6 +4,7 @@
  * See https://docs.docker.com/reference/dockerfile/#environment-replacement
  */
 import { DockerfileSyntaxError, ShellExpansionError, ShellLex, type Range } from '../../parser/runtime.js';
+import { KilnError } from '../../util/errors.js';
 
 /** Variables visible to an expansion, in definition order. */
 export type Vars = ReadonlyMap<string, string>;
@@ -53,9 +54,12 @@ export class Expander {
 }
 
 /**
- * Runs `fn`, turning any error it throws into a {@link DockerfileSyntaxError}
- * at `range` unless it already is one (an inner location wins). A shell
- * expansion error reads like BuildKit's: `failed to process "word": reason`.
+ * Runs `fn`, turning kiln's own errors (a user mistake: InvalidArgumentError,
+ * ShellExpansionError, …) into a {@link DockerfileSyntaxError} at `range`
+ * unless it already is one (an inner location wins). Anything else is a bug
+ * and passes through untouched, so it surfaces as one (with its stack under
+ * `--debug`). A shell expansion error reads like BuildKit's:
+ * `failed to process "word": reason`.
  */
 export function located<T>(filename: string, range: Range, fn: () => T): T {
   try {
@@ -65,9 +69,9 @@ export function located<T>(filename: string, range: Range, fn: () => T): T {
   }
 }
 
-/** The error for {@link located}. */
-export function locate(err: unknown, filename: string, range: Range): DockerfileSyntaxError {
-  if (err instanceof DockerfileSyntaxError) return err;
+/** The error for {@link located}: `err` itself unless it is a kiln error without a location. */
+export function locate(err: unknown, filename: string, range: Range): unknown {
+  if (err instanceof DockerfileSyntaxError || !(err instanceof KilnError)) return err;
   let detail = err instanceof Error ? err.message : String(err);
   if (err instanceof ShellExpansionError && err.word !== undefined) detail = `failed to process "${err.word}": ${detail}`;
   return new DockerfileSyntaxError(detail, filename, range, { cause: err });

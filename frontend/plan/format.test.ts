@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { goDuration, goQuote, goQuoteList } from './go-format.js';
+import { goQuote, goQuoteList } from '../../util/go-quote.js';
+import { goDuration } from './go-format.js';
 import { cleanPath, destPath, normalizeWorkdir } from './paths.js';
-import { formatPlatform, parsePlatform } from './platform.js';
 
 test('goDuration matches Go\'s time.Duration.String', () => {
   const cases: [number, string][] = [
@@ -32,16 +32,6 @@ test('WORKDIR and COPY destinations resolve like BuildKit', () => {
   assert.is(destPath('/w', ''), '/w/');
   assert.is(destPath('/', 'x/'), '/x/');
   assert.is(destPath('/w', '/.'), '/.');
-});
-
-test('platforms read and print like containerd', () => {
-  const host = { os: 'linux', architecture: 'amd64' };
-  assert.equal(parsePlatform('linux/arm64/v8', host), { os: 'linux', architecture: 'arm64', variant: 'v8' });
-  assert.equal(parsePlatform('Linux/x86_64', host), { os: 'linux', architecture: 'amd64' });
-  assert.equal(parsePlatform('arm64', host), { os: 'linux', architecture: 'arm64' });
-  assert.equal(parsePlatform('linux', host), host);
-  assert.throws(() => parsePlatform('plan10/amd64', host), /unknown operating system/);
-  assert.is(formatPlatform({ os: 'linux', architecture: 'arm', variant: 'v7' }), 'linux/arm/v7');
 });
 
 test.run();

@@ -1,40 +1,8 @@
 /**
  * Go's `fmt` renderings that BuildKit writes into history `created_by`
  * (`%q` of a string slice, `%v` of a slice, `time.Duration`), so kiln's
- * history text is byte-for-byte BuildKit's.
+ * history text is byte-for-byte BuildKit's. Quoting itself is util/go-quote.ts.
  */
-
-const escapes: Readonly<Record<string, string>> = {
-  '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\',
-};
-
-/** Go's `unicode.IsPrint`, close enough: letters, marks, numbers, punctuation, symbols and U+0020. */
-function isPrint(ch: string): boolean {
-  return ch === ' ' || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
-}
-
-/** Go's `strconv.Quote`. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const esc = escapes[ch];
-    if (esc !== undefined) out += esc;
-    else if (isPrint(ch)) out += ch;
-    else out += escapeCodePoint(ch.codePointAt(0) ?? 0);
-  }
-  return `${out}"`;
-}
-
-function escapeCodePoint(cp: number): string {
-  if (cp < 0x80) return `\\x${cp.toString(16).padStart(2, '0')}`;
-  if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, '0')}`;
-  return `\\U${cp.toString(16).padStart(8, '0')}`;
-}
-
-/** `fmt.Sprintf("%q", []string{...})`: `["a" "b"]`. */
-export function goQuoteList(values: readonly string[]): string {
-  return `[${values.map(goQuote).join(' ')}]`;
-}
 
 /** `fmt.Sprintf("%v", []string{...})`: `[a b]`. */
 export function goList(values: readonly string[]): string {

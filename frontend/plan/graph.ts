@@ -5,10 +5,10 @@
  * Follows BuildKit's `buildDispatchStates` and `buildStageDependencyGraph`.
  */
 import { DockerfileSyntaxError, type InstructionCommand, type Range, type Stage } from '../../parser/runtime.js';
-import type { Platform } from '../../store/index.js';
+import { parsePlatform, type Platform } from '../../oci/index.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { located, type Expander, type Vars } from './expand.js';
 import { mountFromOf } from './mount-spec.js';
-import { parsePlatform } from './platform.js';
 import type { ResolvedImage } from './types.js';
 
 /** A command inside a stage. */
@@ -86,7 +86,8 @@ function platformOf(input: GraphInput, text: string, at: Range): Platform {
     try {
       return parsePlatform(value, input.platform);
     } catch (err) {
-      throw new Error(`failed to parse platform ${text}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      if (!(err instanceof InvalidArgumentError)) throw err;
+      throw new InvalidArgumentError(`failed to parse platform ${text}: ${err.message}`, { cause: err });
     }
   });
 }
@@ -110,11 +111,11 @@ export function nodeCommand(input: Pick<GraphInput, 'stages' | 'expander' | 'fil
 
 function copyFromTarget(input: Pick<GraphInput, 'stages' | 'expander'>, from: string): FromTarget {
   if (input.expander.word(from, new Map()) !== from) {
-    throw new Error('variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround');
+    throw new InvalidArgumentError('variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround');
   }
   if (!/^[+-]?\d+$/.test(from)) return stageOrImage(input.stages, from);
   const index = Number(from);
-  if (index < 0 || index >= input.stages.length) throw new Error(`invalid stage index ${index}`);
+  if (index < 0 || index >= input.stages.length) throw new InvalidArgumentError(`invalid stage index ${index}`);
   return { kind: 'stage', index };
 }
 

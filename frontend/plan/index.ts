@@ -10,7 +10,7 @@
  * ```
  */
 export { planBuild } from './plan.js';
-export { formatPlatform, parsePlatform } from './platform.js';
+export { formatPlatform, parsePlatform } from '../../oci/index.js';
 export type {
   AddOptions,
   BuildPlan,

@@ -5,6 +5,7 @@
  * See https://docs.docker.com/reference/dockerfile/#run---mount
  */
 import type { parseMount } from '../../parser/index.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { basePath, cleanPath, joinPath } from './paths.js';
 import type { RunMount, SourceRef } from './types.js';
 
@@ -53,11 +54,11 @@ export interface MountContext {
 function mountTarget(target: string | null, cwd: string): string {
   const t = target ?? '';
   const abs = cleanPath(t).startsWith('/') ? t : joinPath('/', cwd, t);
-  if (abs === '/') throw new Error(`invalid mount target "${abs}"`);
+  if (abs === '/') throw new InvalidArgumentError(`invalid mount target "${abs}"`);
   return abs;
 }
 
-/** One mount with defaults filled. Throws `Error` with BuildKit's message. */
+/** One mount with defaults filled. Throws InvalidArgumentError with BuildKit's message. */
 export function planMount(m: MountSpec, ctx: MountContext): RunMount {
   switch (m.type) {
     case 'bind':
@@ -85,7 +86,7 @@ function secretMount(m: MountSpec): RunMount {
   let id = m.source !== null && m.source !== '' ? m.source : (m.id ?? '');
   const target = m.target !== null && m.target !== '' ? m.target : null;
   if (id === '') {
-    if (target === null) throw new Error('one of source, target required');
+    if (target === null) throw new InvalidArgumentError('one of source, target required');
     id = basePath(target);
   }
   const env = m.env !== null && m.env !== '' ? m.env : null;
@@ -96,7 +97,7 @@ function secretMount(m: MountSpec): RunMount {
 }
 
 function sshMount(m: MountSpec, index: number): RunMount {
-  if (m.source !== null && m.source !== '') throw new Error('ssh does not support source');
+  if (m.source !== null && m.source !== '') throw new InvalidArgumentError('ssh does not support source');
   return {
     type: 'ssh', id: m.id !== null && m.id !== '' ? m.id : 'default', required: m.required, mode: m.mode ?? 0o600, uid: m.uid ?? 0, gid: m.gid ?? 0,
     target: m.target !== null && m.target !== '' ? m.target : `/run/buildkit/ssh_agent.${index}`,

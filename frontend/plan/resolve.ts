@@ -108,17 +108,19 @@ function triggerTexts(nodes: readonly StageNode[], node: StageNode): string[] {
 
 /** Parses one trigger as an instruction; it and its errors are placed at the FROM. */
 function triggerCommand(input: ResolveInput, text: string, at: Range): NodeCommand {
+  if (parseText === undefined) throw new Error('internal: the parser was not loaded before an ONBUILD trigger');
+  const parse = parseText;
   try {
-    if (parseText === undefined) throw new Error('internal: the parser was not loaded before an ONBUILD trigger');
-    const df = parseText(text, { filename: input.filename });
+    const df = parse(text, { filename: input.filename });
     const inst = df.instructions[0];
-    if (inst === undefined || df.instructions.length !== 1) throw new Error('onbuild trigger should be a single expression');
+    if (inst === undefined || df.instructions.length !== 1) throw new DockerfileSyntaxError('onbuild trigger should be a single expression', input.filename, at);
     const command = parseInstruction(inst, input.filename);
-    if (command.kind === 'from') throw new Error('FROM isn\'t allowed as an ONBUILD trigger');
+    if (command.kind === 'from') throw new DockerfileSyntaxError('FROM isn\'t allowed as an ONBUILD trigger', input.filename, at);
     const moved = { ...command, range: at } as StageCommand;
     return nodeCommand(input, moved, true);
   } catch (err) {
-    const detail = err instanceof DockerfileSyntaxError ? err.detail : err instanceof Error ? err.message : String(err);
-    throw new DockerfileSyntaxError(detail, input.filename, at, { cause: err });
+    // The trigger's own positions are in the trigger text: a user error is placed at the FROM; a bug passes through.
+    if (err instanceof DockerfileSyntaxError) throw new DockerfileSyntaxError(err.detail, input.filename, at, { cause: err });
+    throw locate(err, input.filename, at);
   }
 }

@@ -4,7 +4,8 @@
  * See https://docs.docker.com/reference/dockerfile/#run and
  * https://docs.docker.com/reference/dockerfile/#here-documents
  */
-import { chompHeredocContent, DockerfileSyntaxError, parseMount, type InstructionCommand } from '../../parser/runtime.js';
+import { chompHeredocContent, parseMount, type InstructionCommand } from '../../parser/runtime.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import { withShell } from './config-steps.js';
 import type { StagePlanner } from './context.js';
 import { located } from './expand.js';
@@ -53,7 +54,7 @@ interface RunArgs {
 function runArgs(p: StagePlanner, cmd: RunCommand): RunArgs {
   const line = cmd.command;
   if (line.form === 'exec') {
-    if (cmd.heredocs.length > 0) throw new Error(`parsing produced an invalid run command: [${line.args.join(' ')}]`);
+    if (cmd.heredocs.length > 0) throw new InvalidArgumentError(`parsing produced an invalid run command: [${line.args.join(' ')}]`);
     return { args: [...line.args], files: [], summary: null };
   }
   const first = cmd.heredocs[0];
@@ -107,10 +108,6 @@ function planMounts(p: StagePlanner, c: NodeCommand, cmd: RunCommand): RunMount[
     const written = spec.from ?? (m.resolved ? '' : mountFromOf(m.text) ?? '');
     const from = target === null || spec.type === 'tmpfs' ? null : sourceRef(p, c, target, written, 'mount');
     const sshIndex = spec.type === 'ssh' ? ssh++ : 0;
-    try {
-      return planMount(spec, { cwd: p.state.cwd, from, sshIndex });
-    } catch (err) {
-      throw new DockerfileSyntaxError(err instanceof Error ? err.message : String(err), filename, m.range, { cause: err });
-    }
+    return located(filename, m.range, () => planMount(spec, { cwd: p.state.cwd, from, sshIndex }));
   });
 }

@@ -3,6 +3,7 @@
  * positive number, or a name with or without `SIG` in any case.
  * See https://docs.docker.com/reference/dockerfile/#stopsignal
  */
+import { InvalidArgumentError } from '../../util/errors.js';
 
 const names = new Set([
   'ABRT', 'ALRM', 'BUS', 'CHLD', 'CLD', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'IO', 'IOT', 'KILL', 'PIPE', 'POLL',
@@ -12,12 +13,12 @@ const names = new Set([
   ...Array.from({ length: 14 }, (_, i) => `RTMAX-${i + 1}`),
 ]);
 
-/** Throws an `Error` naming the value unless it is a signal Linux knows. */
+/** Throws InvalidArgumentError naming the value unless it is a signal Linux knows. */
 export function checkSignal(raw: string): void {
   if (/^[+-]?\d+$/.test(raw)) {
-    if (Number(raw) <= 0) throw new Error(`invalid signal: ${raw}`);
+    if (Number(raw) <= 0) throw new InvalidArgumentError(`invalid signal: ${raw}`);
     return;
   }
   const name = raw.toUpperCase().replace(/^SIG/, '');
-  if (!names.has(name)) throw new Error(`invalid signal: ${raw}`);
+  if (!names.has(name)) throw new InvalidArgumentError(`invalid signal: ${raw}`);
 }

@@ -148,4 +148,28 @@ test('no stages is an error at the file', async () => {
   assert.is(await failureOf('ARG X=1\n'), '1:1 dockerfile contains no stages to build');
 });
 
+test('a user mistake is a located DockerfileSyntaxError whose cause keeps its class', async () => {
+  try {
+    await planOf('FROM scratch\nSTOPSIGNAL SIGFOO\n');
+    assert.unreachable('expected an error');
+  } catch (err) {
+    assert.instance(err, DockerfileSyntaxError);
+    assert.is((err as DockerfileSyntaxError).range.start.line, 2);
+    assert.instance(findError(err, InvalidArgumentError), InvalidArgumentError);
+  }
+});
+
+test('a bug (not a kiln error) is not dressed up as a Dockerfile error', async () => {
+  const buggy = async (): Promise<never> => {
+    throw new TypeError('cannot read properties of undefined');
+  };
+  try {
+    await planOf('FROM alpine\n', { resolveImage: buggy });
+    assert.unreachable('expected an error');
+  } catch (err) {
+    assert.instance(err, TypeError);
+    assert.not.instance(err, DockerfileSyntaxError);
+  }
+});
+
 test.run();

@@ -3,7 +3,7 @@
  * flags: a sequence of decimal numbers with units, e.g. `1h30m`, `1.5s`, `300ms`.
  */
 import { SpecError } from './ctx.js';
-import { goQuote } from './go-strconv.js';
+import { goQuote } from '../../util/go-quote.js';
 
 const units: ReadonlyMap<string, bigint> = new Map([
   ['ns', 1n],

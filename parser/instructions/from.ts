@@ -7,7 +7,7 @@
 import type { Word } from '../types.js';
 import { fail, internal, type Ctx } from './ctx.js';
 import { parseFlags, valueOf } from './flags.js';
-import { goQuote } from './go-strconv.js';
+import { goQuote } from '../../util/go-quote.js';
 import type { FromCommand, OnbuildCommand } from './types.js';
 
 /** A stage name after lowercasing (BuildKit's rule). */

@@ -1,34 +1,10 @@
 /**
  * The few Go `strconv` behaviours BuildKit's messages and checks depend on:
- * `%q` quoting, `ParseBool`, `ParseUint` and `ParseInt` with a bit size.
+ * `ParseBool`, `ParseUint` and `ParseInt` with a bit size.
  * Failures throw {@link SpecError} with Go's own message.
  */
+import { goQuote } from '../../util/go-quote.js';
 import { SpecError } from './ctx.js';
-
-const simpleEscapes: Readonly<Record<string, string>> = {
-  '\x07': '\\a',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\v': '\\v',
-  '"': '\\"',
-  '\\': '\\\\',
-};
-
-/** Go's `strconv.Quote` (what `%q` prints) for the characters Dockerfiles hold. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const simple = simpleEscapes[ch];
-    const code = ch.codePointAt(0) ?? 0;
-    if (simple !== undefined) out += simple;
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
 
 /** Go's `strconv.ParseBool`; `null` when the text is not one of its spellings. */
 export function goParseBool(s: string): boolean | null {

@@ -7,7 +7,8 @@ import type { JsonOrString, Word } from '../types.js';
 import { at, fail, internal, SpecError, type Ctx } from './ctx.js';
 import { parseGoDuration } from './duration.js';
 import { parseFlags, type GivenFlag } from './flags.js';
-import { goParseInt32, goQuote } from './go-strconv.js';
+import { goQuote } from '../../util/go-quote.js';
+import { goParseInt32 } from './go-strconv.js';
 import type { Healthcheck, HealthcheckCommand } from './types.js';
 
 const healthFlags = {

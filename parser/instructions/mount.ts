@@ -5,7 +5,8 @@
  */
 import { SpecError } from './ctx.js';
 import { csvFields } from './csv.js';
-import { goParseBool, goParseUint32, goQuote } from './go-strconv.js';
+import { goQuote } from '../../util/go-quote.js';
+import { goParseBool, goParseUint32 } from './go-strconv.js';
 import { ramInBytes } from './size.js';
 import { withSuggestion } from './suggest.js';
 

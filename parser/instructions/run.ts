@@ -5,7 +5,7 @@
 import { at, fail, isLiteral, type Ctx } from './ctx.js';
 import { parseFlags, type GivenFlag } from './flags.js';
 import { commandLineOf } from './command-line.js';
-import { goQuote } from './go-strconv.js';
+import { goQuote } from '../../util/go-quote.js';
 import { checkFromIsStatic, checkKnownKey, fieldsOf, parseMountSpec, type Mount } from './mount.js';
 import type { HeredocFile, NetworkMode, Resolvable, RunCommand, SecurityMode } from './types.js';
 

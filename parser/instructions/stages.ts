@@ -6,7 +6,7 @@
  */
 import { DockerfileSyntaxError } from '../errors.js';
 import type { Dockerfile } from '../types.js';
-import { goQuote } from './go-strconv.js';
+import { goQuote } from '../../util/go-quote.js';
 import { parseInstruction } from './parse.js';
 import type { ArgCommand, FromCommand, Stage, StageCommand, Stages } from './types.js';
 

@@ -8,7 +8,7 @@
 import type { Digest } from '../../util/digest.js';
 import { isDigest } from '../../util/digest.js';
 import { IndexFile, refName } from './index-file.js';
-import { type Descriptor, type ImageConfig, type Manifest } from './oci.js';
+import type { Descriptor, ImageConfig, Manifest } from '../../oci/index.js';
 import { familiarName, parseReference } from './reference.js';
 import type { ImageStore } from './store.js';
 import { chainIDs } from './write.js';

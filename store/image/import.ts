@@ -5,10 +5,11 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DigestStream } from '../../util/digest.js';
-import { MediaType, type ImageConfig } from './oci.js';
+import { MediaType, type ImageConfig } from '../../oci/index.js';
 import type { ImageRecord, ImageStore } from './store.js';
 import { maybeGunzip, tarCheckStream } from './streams.js';
-import { createdNow, hostPlatform, writeImage } from './write.js';
+import { hostPlatform } from '../../oci/index.js';
+import { createdNow, writeImage } from './write.js';
 
 export interface ImportOptions {
   /** Name to give the image (none: an unnamed image). */

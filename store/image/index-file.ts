@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { FailedPreconditionError } from '../../util/errors.js';
 import { withLock } from '../../util/lock.js';
-import { MediaType, REF_NAME, type Descriptor, type Index } from './oci.js';
+import { MediaType, REF_NAME, type Descriptor, type Index } from '../../oci/index.js';
 
 const EMPTY: Index = { schemaVersion: 2, mediaType: MediaType.index, manifests: [] };
 

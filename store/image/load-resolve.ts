@@ -4,10 +4,11 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { isDigest, sha256, type Digest } from '../../util/digest.js';
 import { InvalidArgumentError } from '../../util/errors.js';
-import { MediaType, REF_NAME, type Descriptor, type ImageConfig, type Index, type Manifest } from './oci.js';
+import { MediaType, REF_NAME, type Descriptor, type ImageConfig, type Index, type Manifest } from '../../oci/index.js';
 import { familiarName, normalizeName, parseReference } from './reference.js';
 import type { ImageStore } from './store.js';
-import { hostPlatform, jsonBlob } from './write.js';
+import { hostPlatform } from '../../oci/index.js';
+import { jsonBlob } from './write.js';
 
 /** The parts of an archive load.ts keeps: small JSON files, stored files by path, links. */
 export interface ArchiveContents {

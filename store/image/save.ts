@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { pack, type Pack } from 'tar-stream';
 import { BlobVerifier, VerifyingStream } from '../../cache/index.js';
 import { digestHex, type Digest } from '../../util/digest.js';
-import { MediaType, REF_NAME, type Descriptor, type Index } from './oci.js';
+import { MediaType, REF_NAME, type Descriptor, type Index } from '../../oci/index.js';
 import { familiarName, normalizeName, parseReference } from './reference.js';
 import type { ImageRecord, ImageStore } from './store.js';
 

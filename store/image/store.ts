@@ -3,13 +3,13 @@
  * are the content store's, with names kept in index.json. Image ids are config
  * digests, as in Docker.
  */
-import { join } from 'node:path';
 import { readVerified, type ContentStore } from '../../cache/index.js';
 import { isDigest, type Digest } from '../../util/digest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { IndexFile, refName, withRefName } from './index-file.js';
-import { MediaType, type Descriptor, type ImageConfig, type Manifest } from './oci.js';
+import { MediaType, type Descriptor, type ImageConfig, type Manifest } from '../../oci/index.js';
 import { familiarName, normalizeName, parseReference } from './reference.js';
+import { rootLayout } from '../../util/root-layout.js';
 
 /** One image: its manifest, its id (config digest) and its names. */
 export interface ImageRecord {
@@ -189,7 +189,7 @@ function keepOrphansDangling(before: readonly Descriptor[], after: Descriptor[])
   return after;
 }
 
-/** Path of the OCI layout under a kiln root. */
+/** Path of the OCI layout under a kiln root (for tests and tools holding only the root). */
 export function layoutDir(root: string): string {
-  return join(root, 'oci');
+  return rootLayout(root).oci;
 }

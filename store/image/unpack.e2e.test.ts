@@ -8,11 +8,12 @@ import * as assert from 'uvu/assert';
 import { LocalContentStore } from '../../cache/content/index.js';
 import { OverlaySnapshotter } from '../../cache/snapshot/index.js';
 import { mountAll, unmount } from '../../executor/mount.js';
-import { MediaType, type Descriptor } from './oci.js';
+import { MediaType, type Descriptor } from '../../oci/index.js';
 import { ImageStore } from './store.js';
 import { makeTar, type TarSpec } from './testing.js';
 import { unpackImage } from './unpack.js';
-import { chainIDs, hostPlatform, writeImage } from './write.js';
+import { hostPlatform } from '../../oci/index.js';
+import { chainIDs, writeImage } from './write.js';
 import { e2eReady } from '../../util/test-e2e.js';
 import { rejects } from '../../util/test-assert.js';
 

@@ -1,6 +1,6 @@
 import type { ContentStore } from '../../cache/index.js';
 import { sha256, type Digest } from '../../util/digest.js';
-import { MediaType, type Descriptor, type ImageConfig, type Manifest } from './oci.js';
+import { MediaType, type Descriptor, type ImageConfig, type Manifest } from '../../oci/index.js';
 
 /** Canonical JSON for blobs kiln writes: stable key order as given, no spaces. */
 export function jsonBlob(value: unknown): string {
@@ -44,12 +44,6 @@ export function chainIDs(diffIDs: readonly Digest[]): Digest[] {
     out.push(prev === undefined ? d : sha256(`${prev} ${d}`));
   }
   return out;
-}
-
-/** Today's platform in OCI terms (kiln builds for the host). */
-export function hostPlatform(): { architecture: string; os: string } {
-  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
-  return { architecture: arch[process.arch] ?? process.arch, os: 'linux' };
 }
 
 /** RFC 3339 time for config `created` fields, honouring SOURCE_DATE_EPOCH. */

@@ -8,6 +8,7 @@ import { pack, type Header } from 'tar-stream';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { HOSTILE_CASES, HOSTILE_LINKS, hostileRoot } from '../../util/test-root-cases.js';
 import { applyLayer } from './index.js';
 import { collect, removeDir, snapshotTree, tempDir } from './test-support.js';
 
@@ -47,7 +48,7 @@ async function outsideTarget(): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith('jail/target/') && k !== 'jail/target' && k !== 'jail'));
 }
 
-async function tarOf(entries: Entry[]): Promise<Buffer> {
+async function tarOf(entries: readonly Entry[]): Promise<Buffer> {
   const p = pack();
   for (const { content, ...h } of entries) {
     if (content === undefined) p.entry(h);
@@ -158,6 +159,37 @@ t('garbage after a valid entry names that entry', async () => {
   const tar = await tarOf([file('ok', 'fine')]);
   const bad = Buffer.concat([tar.subarray(0, 1024), Buffer.alloc(1024, 0x41)]);
   await refused(bad, /corrupt: bad header checksum at offset 1024 after entry "ok"/);
+});
+
+/** Applies `entries` to `dir`: true when applied, false when refused as InvalidArgumentError. */
+async function applied(entries: readonly Entry[], dir: string): Promise<boolean> {
+  try {
+    await applyLayer(Readable.from([await tarOf(entries)]), dir);
+    return true;
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) return false;
+    throw err;
+  }
+}
+
+t('the shared hostile table: a write through a lower layer\'s or its own links stays inside or is refused', async () => {
+  const h = await hostileRoot();
+  try {
+    for (const c of HOSTILE_CASES) {
+      const name = c.path.slice(1);
+      // The links left by a lower layer (on disk already), then the same links made by the layer itself.
+      const fresh = join(h.sandbox, 'jail', 'fresh');
+      await rm(fresh, { recursive: true, force: true });
+      await mkdir(fresh);
+      const own = [{ name: 'outside/', type: 'directory' }, { name: 'nested/', type: 'directory' }, ...HOSTILE_LINKS.map(([n, l]) => sym(n, l))] as Entry[];
+      for (const [dir, entries] of [[h.root, [file(name)]], [fresh, [...own, file(name)]]] as const) {
+        if (await applied(entries, dir)) assert.is(await readFile(join(dir, c.lands), 'utf8'), 'pwned', `${c.path} landed in ${dir}`);
+        assert.is(await readFile(h.outsideSecret, 'utf8'), 'host', c.path);
+      }
+    }
+  } finally {
+    await h.remove();
+  }
 });
 
 t.run();

@@ -9,6 +9,7 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync, type BigIntStats } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { cleanPath as goPathClean } from '../../util/go-path-clean.js';
 
 /** How {@link TargetTree.parents} treats missing or odd components. */
 type ParentMode = 'create' | 'check' | 'probe';
@@ -19,19 +20,16 @@ export function q(s: string): string {
 }
 
 /**
- * Cleans a tar path into a relative `/`-separated path ('' for the root).
+ * Checks a tar path and cleans it (Go's path.Clean) into a relative
+ * `/`-separated path ('' for the root); refuses NUL, absolute and escaping paths.
  * `what` names the value in messages, e.g. `layer entry "a/b"`.
  */
 export function cleanPath(path: string, what: string): string {
   if (path.includes('\0')) throw new InvalidArgumentError(`${what} contains a NUL byte`);
   if (path.startsWith('/')) throw new InvalidArgumentError(`${what} is an absolute path: layer paths are relative to the root`);
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part !== '..') out.push(part);
-    else if (out.pop() === undefined) throw new InvalidArgumentError(`${what} escapes the target directory`);
-  }
-  return out.join('/');
+  const clean = goPathClean(path);
+  if (clean === '..' || clean.startsWith('../')) throw new InvalidArgumentError(`${what} escapes the target directory`);
+  return clean === '.' ? '' : clean;
 }
 
 /** The parent of a cleaned path ('' for top-level names). */

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InvalidArgumentError, NotFoundError } from '../util/errors.js';
-import { rejects } from '../util/test-assert.js';
+import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { rejects } from './test-assert.js';
 import { readUserFiles, resolveUser, resolveUserFrom } from './user.js';
 
 const passwd = [

@@ -3,7 +3,8 @@
  * See https://github.com/opencontainers/image-spec/blob/main/manifest.md,
  * image-index.md, config.md and image-layout.md.
  */
-import type { Digest } from '../../util/digest.js';
+import type { Digest } from '../util/digest.js';
+import type { Platform } from './platform.js';
 
 export const MediaType = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -21,12 +22,6 @@ export const MediaType = {
 
 /** The annotation that names an image in an OCI layout's index.json. */
 export const REF_NAME = 'org.opencontainers.image.ref.name';
-
-export interface Platform {
-  readonly architecture: string;
-  readonly os: string;
-  readonly variant?: string;
-}
 
 export interface Descriptor {
   readonly mediaType: string;

@@ -1,5 +1,6 @@
 /**
- * Go's `strconv.Quote`, which BuildKit's AST dump uses for every value.
+ * Go's `strconv.Quote`: the one quoting used by the AST dump, the parser's
+ * error messages and history `created_by` text (they must not drift).
  * Printable runes (Go `unicode.IsPrint`: L, M, N, P, S and the ASCII space)
  * stay as they are; others become `\a`-style, `\xHH`, `\uHHHH` or `\UHHHHHHHH`.
  */

@@ -5,10 +5,13 @@
  * Numeric ids need not exist; supplementary groups come from /etc/group
  * membership, and only when no group is given.
  * https://docs.docker.com/reference/dockerfile/#user
+ *
+ * The one reader of a rootfs's account files: the executor (RUN, `kiln run`),
+ * COPY --chown and WORKDIR's owner all resolve users here.
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
-import { resolveInRootSync } from './rootfs-path.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from './errors.js';
+import { resolveInRootSync } from './root-path.js';
 
 /** The process identity for the OCI spec's `process.user`, plus HOME. */
 export interface ResolvedUser {

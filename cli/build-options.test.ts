@@ -1,0 +1,19 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { InvalidArgumentError } from '../util/errors.js';
+import { buildPlatform } from './build-options.js';
+
+const host = { os: 'linux', architecture: 'amd64' };
+
+test('--platform goes through the one parser: aliases and host defaults apply', () => {
+  assert.equal(buildPlatform(undefined, host), host);
+  assert.equal(buildPlatform('linux', host), host);
+  assert.equal(buildPlatform('Linux/x86_64', host), host);
+});
+
+test('--platform rejects bad and foreign platforms with InvalidArgumentError', () => {
+  assert.throws(() => buildPlatform('linux/', host), (e: unknown) => e instanceof InvalidArgumentError && /^invalid --platform: "linux\/": invalid platform/.test(e.message));
+  assert.throws(() => buildPlatform('linux/arm64', host), (e: unknown) => e instanceof InvalidArgumentError && /cross-platform builds are not implemented/.test(e.message));
+});
+
+test.run();
