@@ -14,7 +14,7 @@ import { mountAll, mountPointsUnder, unmount } from '../executor/mount.js';
 import { OciRuntimeExecutor } from '../executor/runc.js';
 import { resolveRuntime, type Runtime } from '../executor/runtime.js';
 import { toRuntimeSpec } from '../executor/spec.js';
-import { makeBusyboxRootfs } from '../executor/testkit.js';
+import { makeBusyboxRootfs } from '../executor/test-support.js';
 import type { Mount } from '../cache/snapshot/types.js';
 
 const runs = Number(process.argv[2] ?? 20);

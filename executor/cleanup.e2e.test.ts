@@ -13,7 +13,7 @@ import { rejects } from '../util/test-assert.js';
 import { e2eReady } from '../util/test-e2e.js';
 import { mountPointsUnder } from './mount.js';
 import { OciRuntimeExecutor } from './runc.js';
-import { Collector, leftovers, runIn, setupFixture, teardownFixture, testId, waitForText, type Fixture } from './testkit.js';
+import { Collector, leftovers, runIn, setupFixture, teardownFixture, testId, waitForText, type Fixture } from './test-support.js';
 
 const isAbort = (err: unknown): boolean => err instanceof Error && err.name === 'AbortError';
 // The default wait only guards against a hang (a loaded machine may be slow); it is no speed limit.
@@ -86,7 +86,7 @@ if (e2eReady('executor cleanup e2e', ['runc'])) {
 
   test('sweep removes what a SIGKILLed kiln process left, and leaves live runs alone', async () => {
     const id = testId('orphan');
-    const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'testkit-child.js'), 'sweep', f.stateDir, f.rootfs, id], {
+    const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'test-child.js'), 'sweep', f.stateDir, f.rootfs, id], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const childOut = new Collector();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
-import { leftovers, runIn, setupFixture, teardownFixture, type Fixture } from './testkit.js';
+import { leftovers, runIn, setupFixture, teardownFixture, type Fixture } from './test-support.js';
 
 for (const kind of (['runc', 'crun'] as const).filter((k) => e2eReady(`executor isolation e2e (${k})`, [k, 'script']))) {
   const test = suite(`isolation e2e (${kind})`);

@@ -14,7 +14,7 @@ import { rejects } from '../util/test-assert.js';
 import { e2eReady } from '../util/test-e2e.js';
 import { ContainerStartError } from './errors.js';
 import { shellQuote } from './runtime.js';
-import { Collector, leftovers, runIn, setupFixture, teardownFixture, testId, waitForText, type Fixture } from './testkit.js';
+import { Collector, leftovers, runIn, setupFixture, teardownFixture, testId, waitForText, type Fixture } from './test-support.js';
 
 if (e2eReady('executor run e2e', ['runc', 'script'])) {
   const test = suite('run e2e (runc)');
@@ -75,7 +75,7 @@ if (e2eReady('executor run e2e', ['runc', 'script'])) {
 
   test('tty on a real terminal (kiln run -it): the runtime uses it directly, window size included', async () => {
     // script(1) gives the kiln process a terminal of 40x100 as its stdin and stdout.
-    const child = join(dirname(fileURLToPath(import.meta.url)), 'testkit-child.js');
+    const child = join(dirname(fileURLToPath(import.meta.url)), 'test-child.js');
     const kiln = [process.execPath, child, 'tty', f.stateDir, f.rootfs, testId('tty')].map(shellQuote).join(' ');
     const term = spawn('script', ['-qfec', `stty rows 40 cols 100; exec ${kiln}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const out = new Collector();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NativeSnapshotter } from './index.js';
-import { withTempDir } from './testkit.js';
+import { withTempDir } from './test-support.js';
 import { snapshotterSuite } from './testsuite.js';
 import { rootReady } from '../../util/test-e2e.js';
 

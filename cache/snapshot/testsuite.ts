@@ -9,7 +9,7 @@ import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { addMountTests } from './testsuite-mounts.js';
-import { rejects, withTempDir } from './testkit.js';
+import { rejects, withTempDir } from './test-support.js';
 import type { Snapshotter } from './types.js';
 import { rootReady } from '../../util/test-e2e.js';
 
