@@ -18,7 +18,8 @@ export function reportSkip(what: string, reason: string): void {
   const line = `${SKIP_MARKER} ${what}: ${reason.replace(/\s+/g, ' ')}`;
   if (reported.has(line)) return;
   reported.add(line);
-  process.stdout.write(`${line}\n`);
+  // On a line of its own: uvu's reporter leaves the suite name's line open.
+  process.stdout.write(`\n${line}\n`);
 }
 
 /** Whether `tool` (a command name or a path) can be found by sh. */
