@@ -3,10 +3,11 @@
  * tool on PATH). A test that cannot run never passes quietly: the gate prints
  * a marker line, `KILN-SKIP <what>: <reason>`, that scripts/test.mjs collects.
  * The runner lists every skip at the end, and in CI (util/ci.ts) each one is a
- * failure. Callers run nothing when the gate says no, so a skip is never
- * counted as a pass.
+ * failure; there the file also exits non-zero, so a plain `uvu` run fails too.
+ * Callers run nothing when the gate says no, so a skip is never counted as a pass.
  */
 import { spawnSync } from 'node:child_process';
+import { inCI } from './ci.js';
 
 /** The marker scripts/test.mjs reads from a test file's stdout. */
 export const SKIP_MARKER = 'KILN-SKIP';
@@ -20,6 +21,8 @@ export function reportSkip(what: string, reason: string): void {
   reported.add(line);
   // On a line of its own: uvu's reporter leaves the suite name's line open.
   process.stdout.write(`\n${line}\n`);
+  // uvu sets the exit code when its run ends; this runs after it.
+  if (inCI()) process.once('exit', () => (process.exitCode = 1));
 }
 
 /** Whether `tool` (a command name or a path) can be found by sh. */
