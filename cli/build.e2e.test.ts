@@ -1,53 +1,24 @@
 // kiln build as a user runs it: bin/kiln on real runc and overlayfs, base image built offline.
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
 import { startRegistry, type TestRegistry } from '../registry/test-servers.js';
-import { repoRoot } from '../util/test-paths.js';
+import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
 
-const kilnBin = join(repoRoot(), 'bin', 'kiln');
-
-if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
+if (e2eReady('kiln build e2e', ['runc', 'busybox', 'docker-registry', 'skopeo'])) {
   const test = suite('kiln build e2e');
-  let tmp = '';
-  let root = '';
-  const kiln = (args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string; ms: number } => {
-    const t0 = Date.now();
-    const r = spawnSync(kilnBin, ['--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
-  };
-  const context = async (name: string, files: Record<string, string>): Promise<string> => {
-    const dir = join(tmp, name);
-    await mkdir(dir, { recursive: true });
-    for (const [f, body] of Object.entries(files)) {
-      await mkdir(join(dir, f, '..'), { recursive: true });
-      await writeFile(join(dir, f), body);
-    }
-    return dir;
-  };
+  const fx = kilnFixture('build');
+  const { tmp, root, context } = fx;
+  const kiln = (args: string[], env: NodeJS.ProcessEnv = {}): KilnRun => fx.kiln(args, { env });
   const build = (dir: string, ...extra: string[]): ReturnType<typeof kiln> => kiln(['build', '--progress', 'plain', ...extra, dir]);
   const ran = (out: string): string[] => [...out.matchAll(/^#\d+ (\[[^\]]+\] RUN .*)$/gm)].map((m) => m[1] ?? '').filter((n, i, a) => a.indexOf(n) === i);
   const cached = (out: string): number => (out.match(/^#\d+ CACHED$/gm) ?? []).length;
 
-  test.before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kiln-test-build-'));
-    root = join(tmp, 'root');
-    const base = join(tmp, 'busybox');
-    await mkdir(base);
-    await copyFile('/bin/busybox', join(base, 'busybox'));
-    await writeFile(join(base, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n');
-    await writeFile(join(base, 'group'), 'root:x:0:\napp:x:1000:\n');
-    await writeFile(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCOPY passwd group /etc/\nRUN ["/bin/busybox","mkdir","-p","-m","1777","/tmp"]\n');
-    const r = build(base, '-t', 'bb');
-    assert.is(r.code, 0, r.stderr);
-  });
-  test.after(async () => {
-    await rm(tmp, { recursive: true, force: true });
-  });
+  test.before(() => fx.baseImage());
+  test.after(() => fx.cleanup());
 
   test('a multi-stage build runs, and kiln run prints its output', async () => {
     const dir = await context('app', {
@@ -170,11 +141,9 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
     const ids: string[] = [];
     for (const r of ['repro-a', 'repro-b']) {
       const other = join(tmp, r);
-      const base = spawnSync(kilnBin, ['--root', root, 'save', 'bb', '-o', join(tmp, 'bb.tar')]);
-      assert.is(base.status, 0);
-      assert.is(spawnSync(kilnBin, ['--root', other, 'load', '-i', join(tmp, 'bb.tar')]).status, 0);
-      const b = spawnSync(kilnBin, ['--root', other, 'build', '-q', dir], { encoding: 'utf8', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
-      assert.is(b.status, 0, b.stderr);
+      await fx.baseImage(other);
+      const b = fx.kiln(['build', '-q', dir], { root: other, env: { SOURCE_DATE_EPOCH: '1700000000' } });
+      assert.is(b.code, 0, b.stderr);
       ids.push(b.stdout.trim());
     }
     assert.is(ids[0], ids[1]);
@@ -270,13 +239,10 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
 
   test('Ctrl-C stops the build: containers killed, nothing mounted, nothing tagged', async () => {
     const dir = await context('interrupt', { Dockerfile: 'FROM bb\nRUN sleep 3600\n' });
-    const { spawn } = await import('node:child_process');
-    const child = spawn(kilnBin, ['--root', root, 'build', '--progress', 'plain', '-t', 'interrupted', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const { child, output } = fx.start(['build', '--progress', 'plain', '-t', 'interrupted', dir]);
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
-        if (/RUN sleep 3600/.test(err)) {
+        if (/RUN sleep 3600/.test(output())) {
           clearInterval(t);
           setTimeout(resolve, 500);
         }
@@ -306,22 +272,22 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox'])) {
       assert.is(kiln(['tag', 'bb', `${reg.host}/kiln/bb:1`]).code, 0);
       assert.is(kiln(['push', `${reg.host}/kiln/bb:1`]).code, 0);
       const fresh = join(tmp, 'fresh-root');
-      const other = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(kilnBin, ['--root', fresh, ...args], { encoding: 'utf8' });
+      const other = (...args: string[]): KilnRun => fx.kiln(args, { root: fresh });
       const pulled = other('pull', ref);
-      assert.is(pulled.status, 0, String(pulled.stderr));
+      assert.is(pulled.code, 0, pulled.stderr);
       assert.is(other('run', '--rm', ref).stdout, local);
       // kiln run pulls an image missing from the local store, like docker run.
-      const third = spawnSync(kilnBin, ['--root', join(tmp, 'third-root'), 'run', '--rm', ref], { encoding: 'utf8' });
+      const third = fx.kiln(['run', '--rm', ref], { root: join(tmp, 'third-root') });
       assert.is(third.stdout, local, third.stderr);
       // What an independent client pushes, kiln pulls and runs.
       assert.is(kiln(['save', '--format', 'oci', 'bb', '-o', join(tmp, 'bb-oci.tar')]).code, 0);
       const sk = spawnSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci-archive:${join(tmp, 'bb-oci.tar')}`, `docker://${reg.host}/kiln/by-skopeo:1`], { encoding: 'utf8' });
       assert.is(sk.status, 0, sk.stderr);
-      assert.is(other('pull', `${reg.host}/kiln/by-skopeo:1`).status, 0);
+      assert.is(other('pull', `${reg.host}/kiln/by-skopeo:1`).code, 0);
       assert.is(other('run', '--rm', `${reg.host}/kiln/by-skopeo:1`, 'echo', 'ran-what-skopeo-pushed').stdout, 'ran-what-skopeo-pushed\n');
       const child = await context('pull-from', { Dockerfile: `FROM ${reg.host}/kiln/bb:1\nRUN echo built-on-a-pulled-base > /x\n` });
       const b = other('build', '-q', '-t', 'child', child);
-      assert.is(b.status, 0, String(b.stderr));
+      assert.is(b.code, 0, b.stderr);
       assert.is(other('run', '--rm', 'child', 'cat', '/x').stdout, 'built-on-a-pulled-base\n');
     } finally {
       await reg?.stop();

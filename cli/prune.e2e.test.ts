@@ -1,47 +1,24 @@
 // kiln prune, du and the automatic GC as users run them, and the store kept whole while
 // builds and prunes run at once on one root (bin/kiln, real runc and overlayfs).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
-import { repoRoot } from '../util/test-paths.js';
-
-const kilnBin = join(repoRoot(), 'bin', 'kiln');
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
 
 if (e2eReady('kiln prune e2e', ['runc', 'busybox', 'tar'])) {
   const test = suite('kiln prune e2e');
-  let tmp = '';
-  let root = '';
-  const kiln = (args: string[], env: NodeJS.ProcessEnv = {}): Ran => {
-    const r = spawnSync(kilnBin, ['--root', root, ...args], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, KILN_GC: '0', ...env } });
-    if (r.status !== 0) console.error(`kiln ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  const fx = kilnFixture('prune', { env: { KILN_GC: '0' } });
+  const { tmp, context } = fx;
+  const kiln = (args: string[], env: NodeJS.ProcessEnv = {}): KilnRun => {
+    const r = fx.kiln(args, { env });
+    if (r.code !== 0) console.error(`kiln ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+    return r;
   };
-  const kilnAsync = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> =>
-    new Promise((resolve) => {
-      const c = spawn(kilnBin, ['--root', root, ...args], { env: { ...process.env, KILN_GC: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      c.stdout.on('data', (d) => (stdout += d));
-      c.stderr.on('data', (d) => (stderr += d));
-      c.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  const context = async (name: string, files: Record<string, string>): Promise<string> => {
-    const dir = join(tmp, name);
-    await mkdir(dir, { recursive: true });
-    for (const [f, body] of Object.entries(files)) await writeFile(join(dir, f), body);
-    return dir;
-  };
+  const kilnAsync = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<KilnRun> => fx.kilnAsync(args, { env });
   /** A build with its own output: /g names the build, /r is a unique-sized layer. */
   const app = (name: string, salt: string): Promise<string> =>
     context(name, {
@@ -69,19 +46,8 @@ if (e2eReady('kiln prune e2e', ['runc', 'busybox', 'tar'])) {
     return blobs.length;
   };
 
-  test.before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kiln-test-prune-'));
-    root = join(tmp, 'root');
-    const base = join(tmp, 'busybox');
-    await mkdir(base);
-    await copyFile('/bin/busybox', join(base, 'busybox'));
-    await writeFile(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\n');
-    const r = kiln(['build', '-q', '-t', 'bb', base]);
-    assert.is(r.code, 0, r.stderr);
-  });
-  test.after(async () => {
-    await rm(tmp, { recursive: true, force: true });
-  });
+  test.before(() => fx.baseImage());
+  test.after(() => fx.cleanup());
 
   test('builds and a prune storm on one root: every build succeeds, every image saves whole and runs', async () => {
     // Tagged before the storm.
@@ -89,7 +55,7 @@ if (e2eReady('kiln prune e2e', ['runc', 'busybox', 'tar'])) {
     assert.is(kiln(['build', '-q', '-t', 'before:1', before]).code, 0);
     const expected = new Map<string, string>([['before:1', 'before']]);
     for (let round = 0; round < 3; round++) {
-      const builds: Promise<Ran>[] = [];
+      const builds: Promise<KilnRun>[] = [];
       const width = round === 2 ? 8 : 3;
       for (let i = 0; i < width; i++) {
         const name = `app${i}`;
@@ -175,7 +141,7 @@ if (e2eReady('kiln prune e2e', ['runc', 'busybox', 'tar'])) {
     assert.ok(images().some((i) => i.names.includes('flags:1')));
     assert.is(kiln(['prune', '-f', '--all']).code, 0);
     assert.is(count(), 0, '--all removes every image no container uses');
-    const rebuilt = kiln(['build', '-q', '-t', 'bb', join(tmp, 'busybox')]);
+    const rebuilt = kiln(['build', '-q', '-t', 'bb', fx.baseContext]);
     assert.is(rebuilt.code, 0, rebuilt.stderr);
   });
 

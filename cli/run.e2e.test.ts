@@ -1,33 +1,25 @@
 // kiln run as a user runs it: bin/kiln on an image imported from the host's busybox.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeBusyboxTarball } from '../util/test-busybox.js';
 import { e2eReady } from '../util/test-e2e.js';
-import { repoRoot } from '../util/test-paths.js';
-
-const kilnBin = join(repoRoot(), 'bin', 'kiln');
+import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
 
 if (e2eReady('kiln run e2e', ['runc', 'tar'])) {
   const test = suite('kiln run e2e');
-  let tmp = '';
-  let root = '';
-  const kiln = (...args: string[]): { code: number | null; stdout: string; stderr: string } => {
-    const r = spawnSync(kilnBin, ['--root', root, ...args], { encoding: 'utf8', timeout: 60_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const fx = kilnFixture('run');
+  const { tmp, root } = fx;
+  const kiln = (...args: string[]): KilnRun => fx.kiln(args);
 
   test.before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kiln-test-run-'));
-    root = join(tmp, 'root');
     await makeBusyboxTarball(tmp, join(tmp, 'busybox.tar'));
     assert.is(kiln('import', join(tmp, 'busybox.tar'), 'busybox:test').code, 0);
   });
   test.after(async () => {
-    await rm(tmp, { recursive: true, force: true });
+    await fx.cleanup();
   });
 
   test('output, and the exit code becomes kiln\'s', () => {

@@ -15,7 +15,7 @@ import { mountPointsUnder } from '../executor/index.js';
 import { makeBusyboxTarball } from '../util/test-busybox.js';
 import { e2eReady } from '../util/test-e2e.js';
 import { deadProcessTag } from '../util/test-process.js';
-import { containerPid, exited, inventory, kilnSync, NOTHING_LEFT, snapshotRecords, startKiln, waitFor } from './sweep-testkit.js';
+import { containerPid, exited, inventory, kilnSync, NOTHING_LEFT, snapshotRecords, startKiln, waitFor } from './test-sweep.js';
 
 if (e2eReady('kiln sweep e2e', ['runc', 'tar'])) {
   const test = suite('kiln sweep e2e');

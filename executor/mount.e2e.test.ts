@@ -5,7 +5,7 @@ import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { e2eGate, withTempDir } from '../cache/snapshot/testkit.js';
+import { e2eGate, withTempDir } from '../cache/snapshot/test-support.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { checkOverlaySupport, isMounted, mountAll, unmount } from './mount.js';
 

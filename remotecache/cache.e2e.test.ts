@@ -1,14 +1,10 @@
 // --cache-to / --cache-from type=local as CI uses them: build on root A, build again on an empty root B.
-import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
-import { repoRoot } from '../util/test-paths.js';
-
-const kilnBin = join(repoRoot(), 'bin', 'kiln');
+import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
 
 const DOCKERFILE = [
   'FROM bb AS build',
@@ -25,15 +21,12 @@ const DOCKERFILE = [
 
 if (e2eReady('cache export e2e', ['runc', 'busybox'])) {
   const test = suite('cache export e2e');
-  let tmp = '';
-  let ctxDir = '';
-  type Run = { code: number | null; stdout: string; stderr: string };
-  const kiln = (root: string, args: string[]): Run => {
-    const env = { ...process.env };
-    delete env.SOURCE_DATE_EPOCH; // ids must match through the cache's own step times
-    const r = spawnSync(kilnBin, ['--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  // Image ids must match through the cache's own step times: no SOURCE_DATE_EPOCH.
+  const fx = kilnFixture('cache', { env: { SOURCE_DATE_EPOCH: undefined } });
+  const { tmp } = fx;
+  const ctxDir = join(tmp, 'ctx');
+  type Run = KilnRun;
+  const kiln = (root: string, args: string[]): Run => fx.kiln(args, { root });
   const build = (root: string, ...extra: string[]): Run => kiln(root, ['build', '--progress', 'plain', ...extra, ctxDir]);
   const cached = (out: string): number => (out.match(/^#\d+ CACHED$/gm) ?? []).length;
   const stepOutput = (out: string): string[] => out.match(/^#\d+ \d+\.\d+ .*$/gm) ?? [];
@@ -41,30 +34,20 @@ if (e2eReady('cache export e2e', ['runc', 'busybox'])) {
   const printed = (out: string, word: string): boolean => stepOutput(out).some((l) => l.endsWith(` ${word}`));
   const iid = async (name: string): Promise<string> => readFile(join(tmp, name), 'utf8');
   /** A new empty root holding only the base image, loaded from A's `kiln save`. */
-  const emptyRoot = (name: string): string => {
+  const emptyRoot = async (name: string): Promise<string> => {
     const root = join(tmp, name);
-    const r = kiln(root, ['load', '-i', join(tmp, 'bb.tar')]);
-    assert.is(r.code, 0, r.stderr);
+    await fx.baseImage(root);
     return root;
   };
 
   test.before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kiln-test-cache-'));
-    const rootA = join(tmp, 'a');
-    const base = join(tmp, 'busybox');
-    await mkdir(base);
-    await copyFile('/bin/busybox', join(base, 'busybox'));
-    await writeFile(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nRUN ["/bin/busybox","mkdir","-p","-m","1777","/tmp"]\n');
-    const r = kiln(rootA, ['build', '--progress', 'plain', '-t', 'bb', base]);
-    assert.is(r.code, 0, r.stderr);
-    assert.is(kiln(rootA, ['save', 'bb', '-o', join(tmp, 'bb.tar')]).code, 0);
-    ctxDir = join(tmp, 'ctx');
+    await fx.baseImage(join(tmp, 'a'));
     await mkdir(ctxDir);
     await writeFile(join(ctxDir, 'Dockerfile'), DOCKERFILE);
     await writeFile(join(ctxDir, 'msg.txt'), 'shout\n');
   });
   test.after(async () => {
-    await rm(tmp, { recursive: true, force: true });
+    await fx.cleanup();
   });
 
   test('mode=max: an empty root B with --cache-from runs no step and gets the same image id', async () => {
@@ -76,7 +59,7 @@ if (e2eReady('cache export e2e', ['runc', 'busybox'])) {
     const layout = JSON.parse(await readFile(join(dest, 'index.json'), 'utf8')) as { manifests: { mediaType: string }[] };
     assert.is(layout.manifests[0]?.mediaType, 'application/vnd.oci.image.manifest.v1+json');
 
-    const rootB = emptyRoot('b');
+    const rootB = await emptyRoot('b');
     const b = build(rootB, '-t', 'app', '--iidfile', join(tmp, 'iid-b'), '--cache-from', `type=local,src=${dest}`);
     assert.is(b.code, 0, b.stderr);
     assert.equal(stepOutput(b.stderr), [], `no step ran on B:\n${b.stderr}`);
@@ -97,7 +80,7 @@ if (e2eReady('cache export e2e', ['runc', 'busybox'])) {
     const a = build(rootA, '-t', 'app', '--iidfile', join(tmp, 'iid-a2'), '--cache-to', `type=local,dest=${dest}`);
     assert.is(a.code, 0, a.stderr);
 
-    const rootC = emptyRoot('c');
+    const rootC = await emptyRoot('c');
     const t = build(rootC, '--target', 'build', '--cache-from', `type=local,src=${dest}`);
     assert.is(t.code, 0, t.stderr);
     assert.ok(printed(t.stderr, 'ran-build'), `the build stage is not in a mode=min cache:\n${t.stderr}`);

@@ -1,16 +1,13 @@
 // --cache-to / --cache-from type=registry as CI uses them, against Debian's docker-registry:
 // build on root A and push the cache; build again on an empty root B from the registry alone.
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startRegistry, type TestRegistry } from '../registry/test-servers.js';
 import { e2eReady } from '../util/test-e2e.js';
-import { repoRoot } from '../util/test-paths.js';
-
-const kilnBin = join(repoRoot(), 'bin', 'kiln');
+import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
 
 const DOCKERFILE = [
   'FROM bb AS build',
@@ -27,44 +24,31 @@ const DOCKERFILE = [
 
 if (e2eReady('registry cache e2e', ['runc', 'busybox', 'docker-registry', 'skopeo'])) {
   const test = suite('registry cache e2e');
-  let tmp = '';
-  let ctxDir = '';
+  // Image ids must match through the cache's own step times: no SOURCE_DATE_EPOCH.
+  const fx = kilnFixture('regcache', { env: { SOURCE_DATE_EPOCH: undefined } });
+  const { tmp } = fx;
+  const ctxDir = join(tmp, 'ctx');
   let reg: TestRegistry | undefined;
   const host = (): string => {
     if (reg === undefined) throw new Error('registry not started');
     return reg.host;
   };
-  type Run = { code: number | null; stdout: string; stderr: string };
-  const kiln = (root: string, args: string[]): Run => {
-    const env = { ...process.env };
-    delete env.SOURCE_DATE_EPOCH; // ids must match through the cache's own step times
-    const r = spawnSync(kilnBin, ['--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  type Run = KilnRun;
+  const kiln = (root: string, args: string[]): Run => fx.kiln(args, { root });
   const build = (root: string, ...extra: string[]): Run => kiln(root, ['build', '--progress', 'plain', ...extra, ctxDir]);
   const cached = (out: string): number => (out.match(/^#\d+ CACHED$/gm) ?? []).length;
   const stepOutput = (out: string): string[] => out.match(/^#\d+ \d+\.\d+ .*$/gm) ?? [];
   const printed = (out: string, word: string): boolean => stepOutput(out).some((l) => l.endsWith(` ${word}`));
   const iid = async (name: string): Promise<string> => readFile(join(tmp, name), 'utf8');
   /** A new empty root holding only the base image, loaded from A's `kiln save`. */
-  const emptyRoot = (name: string): string => {
+  const emptyRoot = async (name: string): Promise<string> => {
     const root = join(tmp, name);
-    const r = kiln(root, ['load', '-i', join(tmp, 'bb.tar')]);
-    assert.is(r.code, 0, r.stderr);
+    await fx.baseImage(root);
     return root;
   };
 
   test.before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kiln-test-regcache-'));
-    const rootA = join(tmp, 'a');
-    const base = join(tmp, 'busybox');
-    await mkdir(base);
-    await copyFile('/bin/busybox', join(base, 'busybox'));
-    await writeFile(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nRUN ["/bin/busybox","mkdir","-p","-m","1777","/tmp"]\n');
-    const r = kiln(rootA, ['build', '--progress', 'plain', '-t', 'bb', base]);
-    assert.is(r.code, 0, r.stderr);
-    assert.is(kiln(rootA, ['save', 'bb', '-o', join(tmp, 'bb.tar')]).code, 0);
-    ctxDir = join(tmp, 'ctx');
+    await fx.baseImage(join(tmp, 'a'));
     await mkdir(ctxDir);
     await writeFile(join(ctxDir, 'Dockerfile'), DOCKERFILE);
     await writeFile(join(ctxDir, 'msg.txt'), 'shout\n');
@@ -72,7 +56,7 @@ if (e2eReady('registry cache e2e', ['runc', 'busybox', 'docker-registry', 'skope
   });
   test.after(async () => {
     await reg?.stop();
-    await rm(tmp, { recursive: true, force: true });
+    await fx.cleanup();
   });
 
   test('mode=max to a registry: an empty root B with --cache-from runs no step and gets the same image id', async () => {
@@ -90,7 +74,7 @@ if (e2eReady('registry cache e2e', ['runc', 'busybox', 'docker-registry', 'skope
     assert.is(m.config.mediaType, 'application/vnd.kiln.cache.config.v1+json');
     assert.ok(m.layers.length > 0 && m.layers.every((l) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+gzip'), raw.stdout);
 
-    const rootB = emptyRoot('b');
+    const rootB = await emptyRoot('b');
     const b = build(rootB, '-t', 'app', '--iidfile', join(tmp, 'iid-b'), '--cache-from', `type=registry,ref=${ref}`);
     assert.is(b.code, 0, b.stderr);
     assert.equal(stepOutput(b.stderr), [], `no step ran on B:\n${b.stderr}`);
@@ -111,8 +95,8 @@ if (e2eReady('registry cache e2e', ['runc', 'busybox', 'docker-registry', 'skope
     assert.is(raw2.stdout, raw.stdout);
   });
 
-  test('--cache-from a tag not pushed yet is not an error: the build just runs', () => {
-    const rootC = emptyRoot('c');
+  test('--cache-from a tag not pushed yet is not an error: the build just runs', async () => {
+    const rootC = await emptyRoot('c');
     const c = build(rootC, '-t', 'app', '--cache-from', `type=registry,ref=${host()}/kiln/cache:never-pushed`);
     assert.is(c.code, 0, c.stderr);
     assert.ok(printed(c.stderr, 'ran-build') && printed(c.stderr, 'ran-final'), c.stderr);

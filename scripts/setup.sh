@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 # command → Debian package
 declare -A want=(
   [runc]=runc
+  [crun]=crun # the second OCI runtime; its e2e tests run in CI
   [getfattr]=attr
   [skopeo]=skopeo
   [umoci]=umoci

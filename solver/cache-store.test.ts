@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { MemoryCacheStore } from './cache-store.js';
 import { cacheStoreSuite, key } from './cache-store.testsuite.js';
 import { JsonFileCacheStore } from './json-cache-store.js';
-import { World } from './testkit.js';
+import { World } from './test-support.js';
 
 const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'kiln-cache-index-'));
 

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256 } from '../util/digest.js';
 import type { CacheRecord, CacheStore } from './cache-store.js';
-import { World } from './testkit.js';
+import { World } from './test-support.js';
 import type { CacheKey } from './types.js';
 
 /** Makes a fresh, empty store over `world.loader`, and disposes of it. */

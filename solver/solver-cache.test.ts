@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { CacheStore } from './cache-store.js';
 import { JsonFileCacheStore } from './json-cache-store.js';
 import { Solver } from './solver.js';
-import { FakeOp, Recorder, World, edge, fakeVertex, type FakeOpInit } from './testkit.js';
+import { FakeOp, Recorder, World, edge, fakeVertex, type FakeOpInit } from './test-support.js';
 import type { Vertex } from './types.js';
 
 const test = suite('Solver cache');

@@ -8,7 +8,7 @@ import { rejects } from '../util/test-assert.js';
 import { MemoryCacheStore } from './cache-store.js';
 import { CanceledError, VertexError } from './errors.js';
 import { Solver } from './solver.js';
-import { FakeOp, Recorder, World, edge, fakeVertex } from './testkit.js';
+import { FakeOp, Recorder, World, edge, fakeVertex } from './test-support.js';
 
 const test = suite('Solver failure');
 

@@ -7,7 +7,7 @@ import { rejects } from '../util/test-assert.js';
 import { MemoryCacheStore } from './cache-store.js';
 import { VertexError } from './errors.js';
 import { Solver } from './solver.js';
-import { FakeOp, Recorder, World, edge, fakeVertex } from './testkit.js';
+import { FakeOp, Recorder, World, edge, fakeVertex } from './test-support.js';
 
 const test = suite('Solver');
 
@@ -69,10 +69,7 @@ test('independent vertices run at the same time', async () => {
   const x = new FakeOp(world, 'x', { sleepMs: 200 });
   const y = new FakeOp(world, 'y', { sleepMs: 200 });
   const join = new FakeOp(world, 'join');
-  const t0 = Date.now();
   await solver.solve(edge(fakeVertex(join, [fakeVertex(x), fakeVertex(y)])));
-  const took = Date.now() - t0;
-  assert.ok(took < 350, `took ${took} ms`);
   assert.ok(x.startedAt < y.endedAt && y.startedAt < x.endedAt, 'the two overlapped');
   await solver.close();
 });

@@ -1,12 +1,16 @@
 /**
- * Runs bin/kiln as a child process for e2e tests, asynchronously (so servers
- * in the test process keep answering), optionally under GNU time for the
- * child's peak RSS.
+ * The shared e2e fixture: bin/kiln run as a child process (synchronously, or
+ * asynchronously so servers in the test process keep answering, optionally
+ * under GNU time for the child's peak RSS), on a temp root with the offline
+ * busybox base image (`kilnFixture`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import * as assert from 'uvu/assert';
+import { BUSYBOX_GROUP, BUSYBOX_PASSWD, HOST_BUSYBOX } from './test-busybox.js';
 import { repoRoot } from './test-paths.js';
 
 /** GNU time (Debian package `time`), for peak RSS. */
@@ -56,3 +60,116 @@ export async function runKilnMeasured(args: readonly string[], env: NodeJS.Proce
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** Options of a kiln fixture. */
+export interface KilnFixtureOptions {
+  /** Added to every run's environment; an undefined value removes that variable. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** /etc/passwd of the base image (default: root, nobody, app). */
+  readonly passwd?: string;
+}
+
+/** Per-run options of the fixture's runners. */
+export interface KilnRunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Another root than the fixture's. */
+  readonly root?: string;
+}
+
+/**
+ * One e2e test file's kiln: a temp dir (`tmp`) holding its root (`root`),
+ * runners of bin/kiln on that root, build contexts, and the offline busybox
+ * base image `bb` (FROM scratch, COPY the host's static busybox, RUN its
+ * --install), built once per file and loaded from a saved tarball into any
+ * other root that needs it.
+ */
+export interface KilnFixture {
+  readonly tmp: string;
+  readonly root: string;
+  /** The base image's build context (filled by the first `baseImage()`). */
+  readonly baseContext: string;
+  /** Runs `kiln --root ROOT args` to the end, synchronously. */
+  kiln(args: readonly string[], options?: KilnRunOptions): KilnRun;
+  /** Runs it asynchronously (servers in the test process keep answering). */
+  kilnAsync(args: readonly string[], options?: KilnRunOptions): Promise<KilnRun>;
+  /** Starts it; the caller waits on `done`. */
+  start(args: readonly string[], options?: KilnRunOptions): KilnProcess;
+  /** Runs it and asserts exit 0, with its stderr in the failure message. */
+  ok(args: readonly string[], options?: KilnRunOptions): KilnRun;
+  /** Writes `files` (paths may hold `/`) into a new context dir `tmp/name`. */
+  context(name: string, files: Readonly<Record<string, string>>): Promise<string>;
+  /** Makes the base image `bb` present in `root` (default: the fixture's). */
+  baseImage(root?: string): Promise<void>;
+  /** Removes the temp dir. */
+  cleanup(): Promise<void>;
+}
+
+/** A fixture for one e2e file; `name` labels its temp dir. */
+export function kilnFixture(name: string, options: KilnFixtureOptions = {}): KilnFixture {
+  const tmp = mkdtempSync(join(tmpdir(), `kiln-test-${name}-`));
+  const root = join(tmp, 'root');
+  const kilnBin = join(repoRoot(), 'bin', 'kiln');
+  const envFor = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, ...extra };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+    return env;
+  };
+  const argv = (args: readonly string[], o: KilnRunOptions): string[] => ['--root', o.root ?? root, ...args];
+  const kiln = (args: readonly string[], o: KilnRunOptions = {}): KilnRun => {
+    const r = spawnSync(kilnBin, argv(args, o), { cwd: repoRoot(), encoding: 'utf8', timeout: 180_000, env: envFor(o.env) });
+    return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  };
+  const ok = (args: readonly string[], o: KilnRunOptions = {}): KilnRun => {
+    const r = kiln(args, o);
+    assert.is(r.code, 0, `kiln ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+    return r;
+  };
+  const baseTar = join(tmp, 'base-bb.tar');
+  const baseContext = join(tmp, 'base-context');
+  const haveBase = new Set<string>();
+  return {
+    tmp,
+    root,
+    baseContext,
+    kiln,
+    ok,
+    kilnAsync: (args, o = {}) => startKiln(argv(args, o), envFor(o.env)).done,
+    start: (args, o = {}) => startKiln(argv(args, o), envFor(o.env)),
+    async context(dirName, files) {
+      const dir = join(tmp, dirName);
+      await mkdir(dir, { recursive: true });
+      for (const [f, body] of Object.entries(files)) {
+        await mkdir(dirname(join(dir, f)), { recursive: true });
+        await writeFile(join(dir, f), body);
+      }
+      return dir;
+    },
+    async baseImage(at = root) {
+      if (haveBase.has(at)) return;
+      if (existsSync(baseTar)) {
+        ok(['load', '-i', baseTar], { root: at });
+      } else {
+        const dir = baseContext;
+        await mkdir(dir);
+        await copyFile(HOST_BUSYBOX, join(dir, 'busybox'));
+        await writeFile(join(dir, 'passwd'), options.passwd ?? BUSYBOX_PASSWD);
+        await writeFile(join(dir, 'group'), BUSYBOX_GROUP);
+        await writeFile(join(dir, 'Dockerfile'), BASE_DOCKERFILE);
+        ok(['build', '-q', '-t', 'bb', dir], { root: at });
+        ok(['save', 'bb', '-o', baseTar], { root: at });
+      }
+      haveBase.add(at);
+    },
+    cleanup: () => rm(tmp, { recursive: true, force: true }),
+  };
+}
+
+/** The offline base image: no registry, no network, only the host's static busybox. */
+const BASE_DOCKERFILE = [
+  'FROM scratch',
+  'COPY busybox /bin/busybox',
+  'RUN ["/bin/busybox","--install","-s","/bin"]',
+  'COPY passwd group /etc/',
+  'RUN ["/bin/busybox","mkdir","-p","-m","1777","/tmp"]',
+  '',
+].join('\n');

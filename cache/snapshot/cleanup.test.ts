@@ -11,7 +11,7 @@ import { NotFoundError } from '../../util/errors.js';
 import { selfTag } from '../../util/owner-tag.js';
 import { deadProcessIdentity, deadProcessTag } from '../../util/test-process.js';
 import { NativeSnapshotter, OWNER_LABEL, ownedLabels } from './index.js';
-import { rejects, withTempDir } from './testkit.js';
+import { rejects, withTempDir } from './test-support.js';
 
 const test = suite('snapshot cleanup');
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NativeSnapshotter, removeOrphanDir, scanSnapshots, withDescendants, type SnapshotInfo } from './index.js';
-import { withTempDir } from './testkit.js';
+import { withTempDir } from './test-support.js';
 
 const test = suite('snapshot fsck');
 

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NativeSnapshotter } from './index.js';
-import { withTempDir } from './testkit.js';
+import { withTempDir } from './test-support.js';
 import { snapshotterSuite } from './testsuite.js';
+import { rootReady } from '../../util/test-e2e.js';
 
 snapshotterSuite('native', (dir) => new NativeSnapshotter(dir), { mountable: true }).run();
 
@@ -18,7 +19,7 @@ copy('prepare copies the parent tree with modes, symlinks, hard links and owners
     const src = await sn.layerDir('a');
     await mkdir(join(src, 'bin'));
     await writeFile(join(src, 'bin', 'tool'), '#!/bin/sh\n');
-    const root = process.getuid?.() === 0;
+    const root = rootReady('native snapshotter: copying foreign owners');
     // chown first: it clears the setuid bit.
     if (root) await chown(join(src, 'bin', 'tool'), 1234, 5678);
     await chmod(join(src, 'bin', 'tool'), 0o4751);

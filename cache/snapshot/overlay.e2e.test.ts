@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OverlaySnapshotter } from './index.js';
-import { e2eGate, withMount, withTempDir } from './testkit.js';
+import { e2eGate, withMount, withTempDir } from './test-support.js';
 import { snapshotterSuite } from './testsuite.js';
 import type { Mount } from './types.js';
 

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FailedPreconditionError } from '../../util/errors.js';
 import { OverlaySnapshotter } from './index.js';
-import { rejects, withTempDir } from './testkit.js';
+import { rejects, withTempDir } from './test-support.js';
 import { snapshotterSuite } from './testsuite.js';
 import type { Mount } from './types.js';
 

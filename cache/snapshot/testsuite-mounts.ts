@@ -7,7 +7,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { withMount } from './testkit.js';
+import { withMount } from './test-support.js';
 import type { WithSnapshotter } from './testsuite.js';
 import type { Snapshotter } from './types.js';
 

@@ -9,8 +9,9 @@ import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { addMountTests } from './testsuite-mounts.js';
-import { rejects, withTempDir } from './testkit.js';
+import { rejects, withTempDir } from './test-support.js';
 import type { Snapshotter } from './types.js';
+import { rootReady } from '../../util/test-e2e.js';
 
 /** Makes a snapshotter storing its data in `dir` (which may not exist yet). */
 export type SnapshotterFactory = (dir: string) => Snapshotter | Promise<Snapshotter>;
@@ -34,7 +35,7 @@ export function snapshotterSuite(name: string, factory: SnapshotterFactory, opti
     });
   addLifecycleTests(test, withSn, factory);
   addErrorTests(test, withSn);
-  if (options.mountable === true && process.getuid?.() === 0) addMountTests(test, withSn);
+  if (options.mountable === true && rootReady(`snapshotter conformance: ${name}: mount tests`)) addMountTests(test, withSn);
   return test;
 }
 

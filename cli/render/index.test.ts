@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRenderer, JsonRenderer, PlainRenderer, QuietRenderer, TtyRenderer, type RenderMode } from './index.js';
 import { rendererSuite } from './renderer.testsuite.js';
-import { cachedBuild, FakeClock, FakeStream } from './testkit.js';
+import { cachedBuild, FakeClock, FakeStream } from './test-support.js';
 
 function streams(errIsTTY: boolean): { out: FakeStream; err: FakeStream } {
   return { out: new FakeStream({ isTTY: errIsTTY, columns: 80 }), err: new FakeStream({ isTTY: errIsTTY, columns: 80, rows: 24 }) };

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NotFoundError } from '../../util/errors.js';
 import { JsonRenderer } from './json.js';
-import { cachedBuild, failingBuild, FakeClock, FakeStream, V } from './testkit.js';
+import { cachedBuild, failingBuild, FakeClock, FakeStream, V } from './test-support.js';
 
 async function render(events: ReturnType<typeof failingBuild>, result: Parameters<JsonRenderer['done']>[0]): Promise<unknown[]> {
   const out = new FakeStream();

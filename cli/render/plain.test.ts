@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PlainRenderer } from './plain.js';
-import { cachedBuild, failingBuild, FakeStream, V } from './testkit.js';
+import { cachedBuild, failingBuild, FakeStream, V } from './test-support.js';
 
 const FAILING = `#1 [internal] load build definition from Dockerfile
 #1 transferring dockerfile: 120B done

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRenderer } from './index.js';
-import { failingBuild, FakeStream } from './testkit.js';
+import { failingBuild, FakeStream } from './test-support.js';
 
 test('quiet prints only the image id, on stdout', async () => {
   const out = new FakeStream();

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Renderer, RenderEvent } from './events.js';
-import { failingBuild, FakeClock, FakeStream, V } from './testkit.js';
+import { failingBuild, FakeClock, FakeStream, V } from './test-support.js';
 
 /** What a suite run gets for one renderer under test. */
 export interface Harness {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REFRESH_MS, TtyRenderer } from './tty.js';
-import { failingBuild, FakeClock, FakeStream, Screen, V, vref } from './testkit.js';
+import { failingBuild, FakeClock, FakeStream, Screen, V, vref } from './test-support.js';
 
 const WIDTH = 60;
 

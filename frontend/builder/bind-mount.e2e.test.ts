@@ -1,27 +1,24 @@
 // Hostile bind-mount sources: symlinks in the context, in a stage or in a base image that
 // point at host paths must resolve inside their own root, never on the host (bin/kiln, runc).
 // WORKDIR shares the root-confined resolver and one of its hostile cases sits here too.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eReady } from '../../util/test-e2e.js';
-import { repoRoot } from '../../util/test-paths.js';
-
-const kilnBin = join(repoRoot(), 'bin', 'kiln');
+import { kilnFixture } from '../../util/test-kiln.js';
 
 if (e2eReady('bind mount sources e2e', ['runc', 'busybox'])) {
   const test = suite('bind mount sources e2e');
-  let tmp = '';
-  let root = '';
-  let secretDir = '';
+  // The image's own /etc/passwd carries a marker, to tell it from the host's.
+  const fx = kilnFixture('bind', { env: { KILN_GC: '0' }, passwd: 'root:x:0:0:image-passwd-marker:/root:/bin/sh\n' });
+  const { tmp } = fx;
+  const secretDir = join(tmp, 'hostsecret');
   const secret = `host-secret-${randomBytes(8).toString('hex')}`;
   const kiln = (args: string[]): { code: number | null; out: string } => {
-    const r = spawnSync(kilnBin, ['--root', root, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, KILN_GC: '0' } });
-    return { code: r.status, out: `${r.stdout}\n${r.stderr}` };
+    const r = fx.kiln(args);
+    return { code: r.code, out: `${r.stdout}\n${r.stderr}` };
   };
   let n = 0;
   let lastContext = '';
@@ -45,26 +42,16 @@ if (e2eReady('bind mount sources e2e', ['runc', 'busybox'])) {
   };
 
   test.before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'kiln-test-bind-'));
-    root = join(tmp, 'root');
-    secretDir = join(tmp, 'hostsecret');
     await mkdir(secretDir);
     await writeFile(join(secretDir, 'secret'), `${secret}\n`);
-    const base = join(tmp, 'busybox');
-    await mkdir(base);
-    await copyFile('/bin/busybox', join(base, 'busybox'));
-    await writeFile(join(base, 'passwd'), 'root:x:0:0:image-passwd-marker:/root:/bin/sh\n');
-    await writeFile(join(base, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCOPY passwd /etc/passwd\n');
-    assert.is(kiln(['build', '-q', '-t', 'bb', base]).code, 0);
+    await fx.baseImage();
     // A "public image" holding a link to /etc.
     const evil = join(tmp, 'evil');
     await mkdir(evil);
     await writeFile(join(evil, 'Dockerfile'), `FROM bb\nRUN ln -s /etc /etc-link && ln -s ${secretDir}/secret /abs-secret && ln -s ../../../../../../etc /rel-etc\n`);
     assert.is(kiln(['build', '-q', '-t', 'evil', evil]).code, 0);
   });
-  test.after(async () => {
-    await rm(tmp, { recursive: true, force: true });
-  });
+  test.after(() => fx.cleanup());
 
   test('a context symlink to a host file is resolved inside the context', async () => {
     refused(await build('FROM bb\nRUN --mount=type=bind,source=s,target=/m cat /m\n', { s: join(secretDir, 'secret') }), 'absolute link');

@@ -1,5 +1,5 @@
 /**
- * Executor bench (a script, run as root: `node dist/executor/bench.js [N]`):
+ * Executor bench (a script, run as root: `npm run bench:executor -- [N]`):
  * N containers of /bin/true through OciRuntimeExecutor on an overlay rootfs
  * (mount, bundle, run, delete, unmount), interleaved with N bare
  * `<runtime> run` of a prepared bundle with the same config.json, for runc
@@ -10,11 +10,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { mountAll, mountPointsUnder, unmount } from './mount.js';
-import { OciRuntimeExecutor } from './runc.js';
-import { resolveRuntime, type Runtime } from './runtime.js';
-import { toRuntimeSpec } from './spec.js';
-import { makeBusyboxRootfs } from './testkit.js';
+import { mountAll, mountPointsUnder, unmount } from '../executor/mount.js';
+import { OciRuntimeExecutor } from '../executor/runc.js';
+import { resolveRuntime, type Runtime } from '../executor/runtime.js';
+import { toRuntimeSpec } from '../executor/spec.js';
+import { makeBusyboxRootfs } from '../executor/test-support.js';
 import type { Mount } from '../oci/index.js';
 
 const runs = Number(process.argv[2] ?? 20);

@@ -2,7 +2,7 @@
 // 10,000-instruction Dockerfile that uses every instruction kind and form.
 // Both parsers are warmed up, then timed alternately; the median is reported.
 // Also reports the cold import time of dist/parser/index.js (child processes).
-// Run: npm run bench:parse  (or node dist/scripts/bench-parse.js after tsc)
+// Run: npm run bench:parse  (or node dist/bench/parse.js after tsc)
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';

@@ -7,7 +7,7 @@
  */
 import { OciRuntimeExecutor } from './runc.js';
 import { resolveRuntime } from './runtime.js';
-import { bindRootfs } from './testkit.js';
+import { bindRootfs } from './test-support.js';
 
 const [mode = '', stateDir = '', rootfs = '', id = ''] = process.argv.slice(2);
 const executor = new OciRuntimeExecutor({ stateDir, runtime: await resolveRuntime({ runtime: 'runc' }) });

@@ -6,9 +6,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkOverlaySupport, mountAll, mountPointsUnder, unmount } from '../../executor/mount.js';
+import { reportSkip } from '../../util/test-e2e.js';
 import type { Mount } from './types.js';
 
 /** Asserts `p` rejects with an instance of `cls` whose message contains `text`. */
@@ -56,19 +56,12 @@ export async function withMount<T>(mounts: readonly Mount[], tmp: string, fn: (r
 }
 
 /**
- * Whether this host can run mount end-to-end tests (root + overlayfs). When it
- * cannot: in CI (`CI` set) a failing suite reports why; elsewhere it prints the
- * reason and the caller skips.
+ * Whether this host can run mount end-to-end tests (root + overlayfs); when it
+ * cannot, the shared gate reports the skip (a failure in CI).
  */
 export async function e2eGate(what: string): Promise<boolean> {
   const support = await checkOverlaySupport();
   if (support.supported) return true;
-  if (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {
-    const fail = suite(what);
-    fail('host supports root mounts and overlayfs', () => assert.unreachable(`cannot run in CI: ${support.reason}`));
-    fail.run();
-  } else {
-    console.log(`skipping ${what}: ${support.reason}`);
-  }
+  reportSkip(what, support.reason);
   return false;
 }

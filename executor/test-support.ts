@@ -3,48 +3,20 @@
  * static busybox, an executor on a temp state dir, and stream collectors.
  * Not part of the public surface.
  */
-import { execFileSync } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import type { Mount } from '../oci/index.js';
+import { makeBusyboxRootfs } from '../util/test-busybox.js';
 import { mountPointsUnder, unmount } from './mount.js';
 import { OciRuntimeExecutor } from './runc.js';
 import { deleteContainer } from './runtime-cli.js';
 import { resolveRuntime, type Runtime } from './runtime.js';
 import type { RunSpec } from './types.js';
 
-export const PASSWD = [
-  'root:x:0:0:root:/root:/bin/sh',
-  'nobody:x:65534:65534:nobody:/nonexistent:/bin/false',
-  'app:x:1000:1000:app:/home/app:/bin/sh',
-  '',
-].join('\n');
-
-export const GROUP = ['root:x:0:', 'nobody:x:65534:', 'app:x:1000:', 'extra:x:2000:app', ''].join('\n');
-
-/** Where Debian's busybox-static puts the binary. */
-export const BUSYBOX = '/bin/busybox';
-
-/**
- * Makes a busybox rootfs in `dir`: /bin/busybox from the host, a symlink per
- * applet, /etc/passwd and /etc/group (root, nobody, app 1000 in app 1000 and
- * extra 2000), /root and /home/app.
- */
-export async function makeBusyboxRootfs(dir: string): Promise<void> {
-  await mkdir(join(dir, 'bin'), { recursive: true });
-  await mkdir(join(dir, 'etc'));
-  await mkdir(join(dir, 'root'));
-  await mkdir(join(dir, 'tmp'));
-  await chmod(join(dir, 'tmp'), 0o1777);
-  await mkdir(join(dir, 'home/app'), { recursive: true });
-  await copyFile(BUSYBOX, join(dir, 'bin/busybox'));
-  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
-  await Promise.all(applets.map((a) => symlink('busybox', join(dir, 'bin', a))));
-  await writeFile(join(dir, 'etc/passwd'), PASSWD);
-  await writeFile(join(dir, 'etc/group'), GROUP);
-}
+/** The busybox rootfs every e2e test shares (util/test-busybox.ts). */
+export { makeBusyboxRootfs };
 
 /** The rootfs as a rw bind mount, as a snapshotter would return it. */
 export function bindRootfs(dir: string): Mount[] {

@@ -2,15 +2,15 @@
  * Measures context hashing on a big context: cold (no stat cache), warm
  * (a new hasher over the persisted stat cache, as a no-op rebuild) and one
  * file changed, plus a full COPY of the context into an empty rootfs.
- * Usage: node dist/frontend/context/bench.js CONTEXT_DIR [RUNS]
+ * Usage: npm run bench:context -- CONTEXT_DIR [RUNS]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import xxhash from 'xxhash-wasm';
-import { copySelection } from './copy.js';
-import { ContextHasher } from './hash.js';
-import { selectSources } from './select.js';
+import { copySelection } from '../frontend/context/copy.js';
+import { ContextHasher } from '../frontend/context/hash.js';
+import { selectSources } from '../frontend/context/select.js';
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = process.hrtime.bigint();
@@ -25,7 +25,7 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const [dir, runsArg] = process.argv.slice(2);
-  if (dir === undefined) throw new Error('usage: bench.js CONTEXT_DIR [RUNS]');
+  if (dir === undefined) throw new Error('usage: npm run bench:context -- CONTEXT_DIR [RUNS]');
   const runs = Number(runsArg ?? 5);
   const api = await xxhash();
   const rows: Record<string, number[]> = { cold: [], warm: [], oneChanged: [], copy: [] };

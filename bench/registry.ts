@@ -3,7 +3,7 @@
  * `biglayer`) pushed to a local docker-registry by kiln, then `skopeo copy` of
  * the same image (from kiln's OCI layout, gzip on the way) for the ratio, then
  * a pull into an empty root. Prints only.
- * Run: `npx tsc -p . && node dist/registry/bench.js [MiB]`
+ * Run: `npm run bench:registry -- [MiB]`
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,8 +14,8 @@ import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { LocalContentStore } from '../cache/index.js';
 import { ImageStore, importRootfs, layoutDir } from '../store/index.js';
-import { pull, push } from './index.js';
-import { startRegistry } from './test-servers.js';
+import { pull, push } from '../registry/index.js';
+import { startRegistry } from '../registry/test-servers.js';
 
 const MiB = 1024 * 1024;
 
