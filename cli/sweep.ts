@@ -18,6 +18,7 @@ import type { Lease } from '../cache/index.js';
 import type { Cleaner } from '../cache/index.js';
 import { mountPointsUnder, pathRuntimes, sweepState, unmount } from '../executor/index.js';
 import { FailedPreconditionError } from '../util/errors.js';
+import type { RootLayout } from '../util/root-layout.js';
 import { selfTag, tagAlive } from '../util/owner-tag.js';
 import { isNoSpace } from '../util/no-space.js';
 import { tryLock } from '../util/try-lock.js';
@@ -35,10 +36,8 @@ export interface RootSweep {
   readonly failures: readonly string[];
 }
 
-/** The parts of a root the sweep cleans; `snapshotter` is undefined while the root has none. */
+/** The stores of a root the sweep cleans; `snapshotter` is undefined while the root has none. */
 export interface SweepParts {
-  readonly stateDir: string;
-  readonly tmpDir: string;
   readonly content: LocalContentStore;
   readonly snapshotter: (() => Promise<Cleaner>) | undefined;
   /** This process's session: snapshot records are removed as the root's one collection (cache/lease.ts). */
@@ -50,9 +49,9 @@ export interface SweepParts {
 const NOTHING: RootSweep = { containers: 0, bundles: 0, tmp: 0, ingests: 0, snapshots: 0, failures: [] };
 
 /** Sweeps `root` (see the module comment); never throws for a leftover it cannot remove. */
-export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSweep> {
+export async function sweepRoot(layout: RootLayout, parts: SweepParts): Promise<RootSweep> {
   // A full disk cannot take the lock file, and is when a sweep helps most: sweep unlocked (safe, at worst redundant).
-  const release = await tryLock(join(root, 'sweep.lock')).catch((err: unknown) => {
+  const release = await tryLock(layout.sweepLock).catch((err: unknown) => {
     if (isNoSpace(err)) return async () => undefined;
     throw err;
   });
@@ -60,17 +59,17 @@ export async function sweepRoot(root: string, parts: SweepParts): Promise<RootSw
   let idle: Promise<boolean> | undefined;
   // Leftovers of kiln versions that did not name their owner may belong to one still running:
   // they go only while no other kiln has a session (asked only when there are such leftovers).
-  const othersIdle = (): Promise<boolean> => (idle ??= noOtherSession(join(root, 'leases')));
+  const othersIdle = (): Promise<boolean> => (idle ??= noOtherSession(layout.leases));
   try {
     const failures: string[] = [];
     // Containers before temp dirs (a container may use a mount in one), mounts before snapshots (one may be mounted).
     const [exec, ingests, legacy] = await Promise.all([
-      sweepState(parts.stateDir, pathRuntimes(parts.stateDir)),
+      sweepState(layout.exec, pathRuntimes(layout.exec)),
       parts.content.cleanupIngests(),
-      sweepLegacyUnpack(root, othersIdle, failures),
+      sweepLegacyUnpack(layout.root, othersIdle, failures),
     ]);
     failures.push(...exec.failures);
-    const tmp = legacy + (await sweepTmp(parts.tmpDir, othersIdle, failures));
+    const tmp = legacy + (await sweepTmp(layout.tmp, othersIdle, failures));
     let snapshots = 0;
     if (parts.snapshotter !== undefined) {
       try {

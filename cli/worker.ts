@@ -71,10 +71,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
   const content = new LocalContentStore(dir, { guard: session });
   let snapshots: Promise<Snapshotter & Cleaner> | undefined;
   const snapshotter = (): Promise<Snapshotter & Cleaner> => (snapshots ??= openSnapshotter(layout, session));
-  const tmpBase = layout.tmp;
-  const swept = await sweepRoot(root, {
-    stateDir: layout.exec,
-    tmpDir: tmpBase,
+  const swept = await sweepRoot(layout, {
     content,
     // A root without a chosen driver has no snapshots: do not probe one just to sweep.
     snapshotter: existsSync(join(layout.snapshots, 'driver')) ? snapshotter : undefined,
@@ -93,7 +90,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     swept,
     snapshotter,
     executor: (runtime) => (executor ??= openExecutor(layout, runtime)),
-    tmpDir: () => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(tmpBase))),
+    tmpDir: () => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(layout.tmp))),
   };
 }
 

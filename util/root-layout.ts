@@ -13,7 +13,8 @@
  * <root>/cache-mounts/    RUN --mount=type=cache directories, by hashed id
  * <root>/leases/          live process sessions (cache/lease.ts)
  * <root>/exec/            runtime state and bundles of running containers
- * <root>/tmp/             scratch: mount points, heredoc files
+ * <root>/tmp/             scratch: mount points, heredoc files; one `<pid>-<starttime>/` per process
+ * <root>/sweep.lock       held by the process sweeping what killed kilns left (cli/sweep.ts)
  * <root>/kiln.json, kiln.toml   settings ([gc])
  * ```
  */
@@ -31,6 +32,7 @@ export interface RootLayout {
   readonly leases: string;
   readonly exec: string;
   readonly tmp: string;
+  readonly sweepLock: string;
   readonly configJson: string;
   readonly configToml: string;
 }
@@ -49,6 +51,7 @@ export function rootLayout(root: string): RootLayout {
     leases: join(root, 'leases'),
     exec: join(root, 'exec'),
     tmp: join(root, 'tmp'),
+    sweepLock: join(root, 'sweep.lock'),
     configJson: join(root, 'kiln.json'),
     configToml: join(root, 'kiln.toml'),
   };
