@@ -79,7 +79,7 @@ async function apply(src: GcSources, plan: PrunePlan, picture: RootPicture): Pro
 }
 
 /** Reads the root: snapshots with sizes, blobs, cache records, image roots, and what live sessions use. */
-export async function pictureRoot(src: GcSources, live: LiveUse): Promise<RootPicture> {
+async function pictureRoot(src: GcSources, live: LiveUse): Promise<RootPicture> {
   const snapshots = new Map<string, SnapshotNode>();
   const infos: Parameters<Parameters<Snapshotter['walk']>[0]>[0][] = [];
   await src.snapshotter.walk((info) => {

@@ -35,7 +35,7 @@ export async function diskUsage(w: Worker): Promise<DiskUsage> {
   const young = (t: number): boolean => t >= picture.live.keepNewerThan;
 
   const kinds = {
-    images: { kind: 'images', count: images.length, active: 0, size: 0, reclaimable: 0 },
+    images: { kind: 'images', count: images.length, active: usedImages(picture, images), size: 0, reclaimable: 0 },
     cache: { kind: 'build cache', count: picture.records.length, active: 0, size: 0, reclaimable: 0 },
     containers: { kind: 'containers', count: 0, active: 0, size: 0, reclaimable: 0 },
     mounts: { kind: 'cache mounts', count: picture.cacheMounts.length, active: 0, size: 0, reclaimable: 0 },
@@ -89,6 +89,16 @@ export async function diskUsage(w: Worker): Promise<DiskUsage> {
   });
   const list = [kinds.images, kinds.cache, kinds.containers, kinds.mounts, kinds.other];
   return { kinds: list, reclaimable: plan.bytes, images, cache: cacheRows };
+}
+
+/** Images a container's filesystem was made from (docker's "active" images). */
+function usedImages(picture: RootPicture, images: readonly { id: string }[]): number {
+  const used = new Set<string>();
+  for (const s of picture.snapshots.values()) {
+    const id = s.labels['kiln.image'];
+    if (id !== undefined) used.add(id);
+  }
+  return images.filter((i) => used.has(i.id)).length;
 }
 
 function add(k: { count: number; active: number; size: number; reclaimable: number }, size: number, reclaimable: number, active: boolean): void {

@@ -1,50 +1,17 @@
 // --cache-to / --cache-from type=local as CI uses them: build on root A, build again on an empty root B.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
-import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
-
-const DOCKERFILE = [
-  'FROM bb AS build',
-  'WORKDIR /src',
-  'COPY msg.txt .',
-  'RUN tr a-z A-Z < msg.txt > out.txt && echo ran-build',
-  '',
-  'FROM bb',
-  'WORKDIR /app',
-  'COPY --from=build /src/out.txt .',
-  'RUN cat out.txt > copy.txt && echo ran-final',
-  '',
-].join('\n');
+import { cacheKit } from './test-cache.js';
 
 if (e2eReady('cache export e2e', ['runc', 'busybox'])) {
   const test = suite('cache export e2e');
-  // Image ids must match through the cache's own step times: no SOURCE_DATE_EPOCH.
-  const fx = kilnFixture('cache', { env: { SOURCE_DATE_EPOCH: undefined } });
-  const { tmp } = fx;
-  const ctxDir = join(tmp, 'ctx');
-  type Run = KilnRun;
-  const kiln = (root: string, args: string[]): Run => fx.kiln(args, { root });
-  const build = (root: string, ...extra: string[]): Run => kiln(root, ['build', '--progress', 'plain', ...extra, ctxDir]);
-  const cached = (out: string): number => (out.match(/^#\d+ CACHED$/gm) ?? []).length;
-  const stepOutput = (out: string): string[] => out.match(/^#\d+ \d+\.\d+ .*$/gm) ?? [];
-  /** A RUN printed `word` (its output line, not its step name). */
-  const printed = (out: string, word: string): boolean => stepOutput(out).some((l) => l.endsWith(` ${word}`));
-  const iid = async (name: string): Promise<string> => readFile(join(tmp, name), 'utf8');
-  /** A new empty root holding only the base image, loaded from A's `kiln save`. */
-  const emptyRoot = async (name: string): Promise<string> => {
-    const root = join(tmp, name);
-    await fx.baseImage(root);
-    return root;
-  };
+  const { fx, tmp, kiln, build, cached, stepOutput, printed, iid, emptyRoot, setUp } = cacheKit('cache');
 
   test.before(async () => {
-    await fx.baseImage(join(tmp, 'a'));
-    await mkdir(ctxDir);
-    await writeFile(join(ctxDir, 'Dockerfile'), DOCKERFILE);
-    await writeFile(join(ctxDir, 'msg.txt'), 'shout\n');
+    await setUp();
   });
   test.after(async () => {
     await fx.cleanup();

@@ -1,57 +1,24 @@
 // --cache-to / --cache-from type=registry as CI uses them, against Debian's docker-registry:
 // build on root A and push the cache; build again on an empty root B from the registry alone.
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startRegistry, type TestRegistry } from '../registry/test-servers.js';
 import { e2eReady } from '../util/test-e2e.js';
-import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
-
-const DOCKERFILE = [
-  'FROM bb AS build',
-  'WORKDIR /src',
-  'COPY msg.txt .',
-  'RUN tr a-z A-Z < msg.txt > out.txt && echo ran-build',
-  '',
-  'FROM bb',
-  'WORKDIR /app',
-  'COPY --from=build /src/out.txt .',
-  'RUN cat out.txt > copy.txt && echo ran-final',
-  '',
-].join('\n');
+import { cacheKit } from './test-cache.js';
 
 if (e2eReady('registry cache e2e', ['runc', 'busybox', 'docker-registry', 'skopeo'])) {
   const test = suite('registry cache e2e');
-  // Image ids must match through the cache's own step times: no SOURCE_DATE_EPOCH.
-  const fx = kilnFixture('regcache', { env: { SOURCE_DATE_EPOCH: undefined } });
-  const { tmp } = fx;
-  const ctxDir = join(tmp, 'ctx');
+  const { fx, tmp, kiln, build, cached, stepOutput, printed, iid, emptyRoot, setUp } = cacheKit('regcache');
   let reg: TestRegistry | undefined;
   const host = (): string => {
     if (reg === undefined) throw new Error('registry not started');
     return reg.host;
   };
-  type Run = KilnRun;
-  const kiln = (root: string, args: string[]): Run => fx.kiln(args, { root });
-  const build = (root: string, ...extra: string[]): Run => kiln(root, ['build', '--progress', 'plain', ...extra, ctxDir]);
-  const cached = (out: string): number => (out.match(/^#\d+ CACHED$/gm) ?? []).length;
-  const stepOutput = (out: string): string[] => out.match(/^#\d+ \d+\.\d+ .*$/gm) ?? [];
-  const printed = (out: string, word: string): boolean => stepOutput(out).some((l) => l.endsWith(` ${word}`));
-  const iid = async (name: string): Promise<string> => readFile(join(tmp, name), 'utf8');
-  /** A new empty root holding only the base image, loaded from A's `kiln save`. */
-  const emptyRoot = async (name: string): Promise<string> => {
-    const root = join(tmp, name);
-    await fx.baseImage(root);
-    return root;
-  };
 
   test.before(async () => {
-    await fx.baseImage(join(tmp, 'a'));
-    await mkdir(ctxDir);
-    await writeFile(join(ctxDir, 'Dockerfile'), DOCKERFILE);
-    await writeFile(join(ctxDir, 'msg.txt'), 'shout\n');
+    await setUp();
     reg = await startRegistry(join(tmp, 'registry'));
   });
   test.after(async () => {
