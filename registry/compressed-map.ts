@@ -36,7 +36,8 @@ const MAX_SOURCES = 8;
 
 export class CompressedMap {
   readonly #path: string;
-  #data: MapFile | undefined;
+  /** One read for every caller: two layers recorded at once must change the same object. */
+  #data: Promise<MapFile> | undefined;
   #writing: Promise<void> = Promise.resolve();
 
   /** The map of the OCI layout in `layoutDir` (`<root>/oci`). */
@@ -44,15 +45,18 @@ export class CompressedMap {
     this.#path = join(layoutDir, 'compressed.json');
   }
 
-  async #load(): Promise<MapFile> {
-    if (this.#data !== undefined) return this.#data;
+  #load(): Promise<MapFile> {
+    return (this.#data ??= this.#read());
+  }
+
+  async #read(): Promise<MapFile> {
     try {
       const parsed = JSON.parse(await readFile(this.#path, 'utf8')) as Partial<MapFile>;
-      this.#data = { version: 1, layers: parsed.layers ?? {}, sources: parsed.sources ?? {} };
+      return { version: 1, layers: parsed.layers ?? {}, sources: parsed.sources ?? {} };
     } catch {
-      this.#data = { version: 1, layers: {}, sources: {} };
+      // Missing or unreadable: a cache, started again empty.
+      return { version: 1, layers: {}, sources: {} };
     }
-    return this.#data;
   }
 
   async layer(diffID: Digest): Promise<CompressedLayer | undefined> {
