@@ -6,6 +6,8 @@
  * Nothing a live kiln uses or has just made is removed.
  */
 import type { Digest } from '../util/digest.js';
+import { findError, NotFoundError } from '../util/errors.js';
+import { isNotExist } from '../util/if-exists.js';
 import type { ContentStore } from './content/index.js';
 import { planPrune, type CacheEntry, type CacheMountEntry, type CachePolicy, type PrunePlan, type RootPicture, type SnapshotNode } from './gc-plan.js';
 import type { Lease, LiveUse } from './lease.js';
@@ -105,13 +107,19 @@ async function pictureRoot(src: GcSources, live: LiveUse): Promise<RootPicture> 
   };
 }
 
+function onlyNotFound(err: unknown): undefined {
+  if (findError(err, NotFoundError) !== undefined || isNotExist(err)) return undefined;
+  throw err;
+}
+
 /** A used manifest keeps its config and layers (a build reading its base image records only the manifest). */
 async function withManifestChildren(content: ContentStore, blobs: ReadonlySet<Digest>): Promise<Set<Digest>> {
   const out = new Set(blobs);
   for (const d of blobs) {
-    const info = await content.info(d).catch(() => undefined);
+    // Only a blob that is gone has no children to keep; a read that fails otherwise stops the collection.
+    const info = await content.info(d).catch(onlyNotFound);
     if (info === undefined || info.size > 4 << 20) continue;
-    const text = (await content.readAll(d).catch(() => Buffer.alloc(0))).toString('utf8');
+    const text = ((await content.readAll(d).catch(onlyNotFound)) ?? Buffer.alloc(0)).toString('utf8');
     if (!text.startsWith('{')) continue;
     try {
       const m = JSON.parse(text) as { config?: { digest?: string }; layers?: { digest?: string }[] };

@@ -12,6 +12,7 @@ import { chainIDs } from '../store/index.js';
 import type { Digest } from '../util/digest.js';
 import type { RootLayout } from '../util/root-layout.js';
 import type { Worker } from './worker.js';
+import { ifExists } from '../util/if-exists.js';
 
 /** The step cache index of a root. */
 export function stepRecords(layout: RootLayout): JsonFileCacheStore {
@@ -51,9 +52,9 @@ export async function imageRoots(w: Worker): Promise<ImageRoots> {
 export async function cacheMounts(layout: RootLayout): Promise<CacheMountEntry[]> {
   const dir = layout.cacheMounts;
   const out: CacheMountEntry[] = [];
-  for (const id of await readdir(dir).catch(() => [] as string[])) {
+  for (const id of (await ifExists(readdir(dir))) ?? []) {
     const path = join(dir, id);
-    const st = await stat(path).catch(() => undefined);
+    const st = await ifExists(stat(path));
     if (st?.isDirectory() === true) out.push({ id, size: await treeBytes(path), lastUsed: st.mtimeMs });
   }
   return out;
@@ -62,7 +63,7 @@ export async function cacheMounts(layout: RootLayout): Promise<CacheMountEntry[]
 /** Bytes of the regular files under `dir` (not following symlinks). */
 async function treeBytes(dir: string): Promise<number> {
   let size = 0;
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+  for (const e of (await ifExists(readdir(dir, { withFileTypes: true }))) ?? []) {
     const p = join(dir, e.name);
     if (e.isDirectory()) size += await treeBytes(p);
     else if (e.isFile()) size += (await stat(p).catch(() => ({ size: 0 }))).size;

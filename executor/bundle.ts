@@ -14,6 +14,7 @@ import { mountPointsUnder } from './mount.js';
 import type { ProcessIdentity } from './owner.js';
 import type { OciSpec } from './oci.js';
 import type { Runtime } from './runtime.js';
+import { ifExists } from '../util/if-exists.js';
 
 /** The files of one bundle. */
 export interface BundlePaths {
@@ -81,7 +82,7 @@ export async function writeBundleFiles(paths: BundlePaths, config: OciSpec, etc:
 
 /** The owner record, or undefined when it is missing or unreadable (a bundle that died being created). */
 export async function readOwner(paths: BundlePaths): Promise<OwnerRecord | undefined> {
-  const text = await readFile(paths.owner, 'utf8').catch(() => undefined);
+  const text = await ifExists(readFile(paths.owner, 'utf8'));
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as OwnerRecord;

@@ -17,6 +17,7 @@ import { mountPointsUnder, unmount } from './mount.js';
 import { isAlive } from './owner.js';
 import { deleteContainer, hasState, type RuntimeHandle } from './runtime-cli.js';
 import { resolveRuntime, type RuntimeKind } from './runtime.js';
+import { ifExists } from '../util/if-exists.js';
 
 /** What a sweep removed (container ids), and what it could not. */
 export interface SweepReport {
@@ -100,6 +101,6 @@ async function list(dir: string): Promise<string[]> {
 }
 
 async function isYoung(dir: string): Promise<boolean> {
-  const st = await stat(dir).catch(() => undefined);
+  const st = await ifExists(stat(dir));
   return st !== undefined && Date.now() - st.mtimeMs < CREATION_WINDOW_MS;
 }

@@ -7,6 +7,7 @@
  */
 import { readlink, rm, symlink } from 'node:fs/promises';
 import { isAlive, processIdentity } from './lock.js';
+import { ifExists } from './if-exists.js';
 
 /** Takes the lock `path` and returns its release, or undefined when a live process holds it. */
 export async function tryLock(path: string): Promise<(() => Promise<void>) | undefined> {
@@ -18,7 +19,7 @@ export async function tryLock(path: string): Promise<(() => Promise<void>) | und
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const owner = await readlink(path).catch(() => undefined);
+    const owner = await ifExists(readlink(path));
     if (owner === undefined || isAlive(owner)) return undefined;
     // Two processes taking over one stale lock can both end up holding it: callers
     // must only use this for work that is safe, merely redundant, when done twice.

@@ -15,6 +15,7 @@ import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError } from '../../util/errors.js';
 import { isAlive, processIdentity } from '../../util/lock.js';
+import { ifExists } from '../../util/if-exists.js';
 
 /** Who holds a lock: a process identity (`pid:starttime`) and a token. */
 export interface Owner {
@@ -61,7 +62,7 @@ export async function readOwner(dir: string): Promise<Owner | null | undefined> 
     return m?.[1] !== undefined && m[2] !== undefined ? { identity: m[1], token: m[2] } : null;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return (await stat(dir).catch(() => undefined)) === undefined ? undefined : null;
+    return (await ifExists(stat(dir))) === undefined ? undefined : null;
   }
 }
 

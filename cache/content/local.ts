@@ -17,6 +17,7 @@ import { cleanupIngests, Ingest } from './ingest.js';
 import { LocalWriter } from './writer.js';
 import type { BlobInfo, ContentStore, ContentWriter, Expected } from './types.js';
 import type { UseGuard } from '../guard.js';
+import { ifExists } from '../../util/if-exists.js';
 
 const hexRe = /^[a-f0-9]{64}$/;
 
@@ -118,7 +119,7 @@ export class LocalContentStore implements ContentStore {
     for (const name of names.sort()) {
       if (!hexRe.test(name)) continue;
       const digest = `sha256:${name}` as Digest;
-      const st = await stat(join(this.#blobDir, name)).catch(() => undefined);
+      const st = await ifExists(stat(join(this.#blobDir, name)));
       if (st?.isFile() === true) await fn(blobInfo(digest, st));
     }
   }

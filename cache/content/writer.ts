@@ -5,6 +5,7 @@ import type { Digest } from '../../util/digest.js';
 import { FailedPreconditionError } from '../../util/errors.js';
 import type { Ingest } from './ingest.js';
 import type { BlobInfo, ContentWriter, Expected } from './types.js';
+import { ifExists } from '../../util/if-exists.js';
 
 /** Throws FailedPreconditionError naming expected and actual when `actual` does not match `expected`. */
 function verifyExpected(ref: string, actual: { digest: Digest; size: number }, expected: Expected | undefined): void {
@@ -76,7 +77,7 @@ export class LocalWriter implements ContentWriter {
       verifyExpected(this.#ingest.ref, actual, expected);
       const path = this.#blobs.path(actual.digest);
       await this.#ingest.commit(path, () => this.#blobs.keepExisting(actual.digest));
-      const st = await stat(path).catch(() => undefined);
+      const st = await ifExists(stat(path));
       return { ...actual, createdAt: st?.mtimeMs ?? Date.now() };
     } catch (err) {
       await this.#discard();

@@ -8,6 +8,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MetadataStore } from './metadata.js';
 import type { SnapshotInfo } from './types.js';
+import { ifExists } from '../../util/if-exists.js';
 
 /** One disagreement between the table and the directories. */
 export type SnapshotProblem =
@@ -52,10 +53,10 @@ export async function scanSnapshots(dir: string, options: { keepNewerThan?: numb
     if (!(await isDir(fs))) problems.push({ kind: 'missing-dir', key, dir: fs });
     if (rec.parent !== undefined && !keys.has(rec.parent)) problems.push({ kind: 'missing-parent', key, parent: rec.parent });
   }
-  for (const name of (await readdir(layers).catch(() => [] as string[])).sort()) {
+  for (const name of ((await ifExists(readdir(layers))) ?? []).sort()) {
     if (owned.has(name)) continue;
     const path = join(layers, name);
-    const st = await stat(path).catch(() => undefined);
+    const st = await ifExists(stat(path));
     if (st === undefined || (options.keepNewerThan !== undefined && st.mtimeMs >= options.keepNewerThan)) continue;
     problems.push({ kind: 'orphan-dir', dir: path });
   }
@@ -96,5 +97,5 @@ export async function removeOrphanDir(path: string, mountsUnder: (dir: string) =
 }
 
 async function isDir(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+  return (await ifExists(stat(path)))?.isDirectory() === true;
 }

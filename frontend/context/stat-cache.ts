@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { TreeEntry } from './tree.js';
+import { ifExists } from '../../util/if-exists.js';
 
 const VERSION = 1;
 
@@ -39,7 +40,7 @@ export class StatCache {
   static async load(cacheDir: string | undefined, root: string): Promise<StatCache> {
     if (cacheDir === undefined) return new StatCache(undefined, root, new Map());
     const file = join(cacheDir, `context-${createHash('sha256').update(root).digest('hex').slice(0, 32)}.json`);
-    const text = await readFile(file, 'utf8').catch(() => undefined);
+    const text = await ifExists(readFile(file, 'utf8'));
     return new StatCache(file, root, parse(text, root));
   }
 
