@@ -107,9 +107,11 @@ class PipeParser {
   #i = 0;
   private readonly toks: Token[];
   private readonly pos: number;
-  constructor(toks: Token[], pos: number) {
+  private readonly funcs: ReadonlySet<string>;
+  constructor(toks: Token[], pos: number, funcs: ReadonlySet<string>) {
     this.toks = toks;
     this.pos = pos;
+    this.funcs = funcs;
   }
 
   pipeline(allowDecl: boolean, closing?: string): Pipeline {
@@ -178,16 +180,17 @@ class PipeParser {
     if (w === 'true' || w === 'false') return { kind: 'literal', value: w === 'true' };
     if (w === 'nil') return { kind: 'literal', value: null };
     if (!/^[A-Za-z_]\w*$/.test(w)) fail(`bad word ${JSON.stringify(w)} at offset ${this.pos}`);
+    if (!this.funcs.has(w)) fail(`function ${JSON.stringify(w)} not defined (kiln's template functions: ${[...this.funcs].join(', ')})`);
     return { kind: 'ident', name: w };
   }
 }
 
-function parsePipe(words: string, pos: number, allowDecl = false): Pipeline {
-  return new PipeParser(tokenize(words, pos), pos).pipeline(allowDecl);
+function parsePipe(words: string, pos: number, funcs: ReadonlySet<string>, allowDecl = false): Pipeline {
+  return new PipeParser(tokenize(words, pos), pos, funcs).pipeline(allowDecl);
 }
 
 /** Parses a template; throws InvalidArgumentError (`template: …`) for what it cannot read or does not support. */
-export function parseTemplate(src: string): TemplateNode[] {
+export function parseTemplate(src: string, funcs: ReadonlySet<string>): TemplateNode[] {
   const pieces = lex(src);
   let k = 0;
   const list = (stopAt: readonly string[]): { nodes: TemplateNode[]; stop: Action | undefined } => {
@@ -202,15 +205,15 @@ export function parseTemplate(src: string): TemplateNode[] {
       const word = kw?.[1] ?? '';
       if (stopAt.includes(word)) return { nodes, stop: p };
       if (word === 'end' || word === 'else') fail(`unexpected {{${word}}} at offset ${p.pos}`);
-      if (UNSUPPORTED.has(word)) fail(`{{${word}}} is not supported (kiln supports fields, if, range, with and the functions json, index, join, split, len, lower, upper, title, print, println, printf, eq, ne, lt, le, gt, ge, and, or, not)`);
+      if (UNSUPPORTED.has(word)) fail(`{{${word}}} is not supported (kiln supports fields, variables, if, range, with and the functions ${[...funcs].join(', ')})`);
       if (word === 'if' || word === 'with' || word === 'range') nodes.push(block(word, kw?.[2] ?? '', p.pos));
-      else nodes.push({ kind: 'action', pipe: parsePipe(p.words, p.pos) });
+      else nodes.push({ kind: 'action', pipe: parsePipe(p.words, p.pos, funcs) });
     }
     return { nodes, stop: undefined };
   };
   const block = (kind: 'if' | 'with' | 'range', rest: string, pos: number): TemplateNode => {
     if (rest.trim() === '') fail(`missing value for {{${kind}}} at offset ${pos}`);
-    const pipe = parsePipe(rest, pos, kind === 'range');
+    const pipe = parsePipe(rest, pos, funcs, kind === 'range');
     const body = list(['else', 'end']);
     if (body.stop === undefined) fail(`{{${kind}}} at offset ${pos} has no {{end}}`);
     let otherwise: TemplateNode[] = [];

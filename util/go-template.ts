@@ -24,7 +24,7 @@ export interface GoTemplate {
 
 /** Parses `src`; throws InvalidArgumentError (`template: …`) for bad or unsupported syntax. */
 export function goTemplate(src: string): GoTemplate {
-  const nodes = parseTemplate(src);
+  const nodes = parseTemplate(src, new Set(Object.keys(FUNCS)));
   return { execute: (data) => run(nodes, { dot: data, vars: new Map([['$', data]]) }) };
 }
 
