@@ -7,6 +7,8 @@ import { makeParseCommand } from './commands/parse.js';
 import { makeLoginCommand, makeLogoutCommand, makePullCommand, makePushCommand } from './commands/registry-cmds.js';
 import { makeRunCommand } from './commands/run.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
+import { makeVersionCommand } from './commands/version.js';
+import { makeCompletionCommand } from './completion.js';
 import type { CliContext } from './context.js';
 
 /** Global options every command sees. */
@@ -46,6 +48,8 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeLogoutCommand(ctx))
     .addCommand(makePruneCommand(ctx))
     .addCommand(makeDuCommand(ctx))
-    .addCommand(new Command('system').description('disk use and cleanup, as docker system').addCommand(makeDuCommand(ctx, 'df')).addCommand(makePruneCommand(ctx)));
+    .addCommand(new Command('system').description('disk use and cleanup, as docker system').addCommand(makeDuCommand(ctx, 'df')).addCommand(makePruneCommand(ctx)))
+    .addCommand(makeVersionCommand(ctx, version))
+    .addCommand(makeCompletionCommand(ctx, () => program));
   return program;
 }

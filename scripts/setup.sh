@@ -18,6 +18,7 @@ declare -A want=(
   [tar]=tar
   [htpasswd]=apache2-utils
   [/usr/bin/time]=time # GNU time: peak RSS of kiln in e2e tests
+  [zsh]=zsh # the zsh completion test
 )
 missing=()
 for cmd in "${!want[@]}"; do
