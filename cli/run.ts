@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
 import { formatError, isExpected } from './errors.js';
+import { errorLine, wantsJsonProgress } from './error-json.js';
 import { exitCodeFor } from './exit-codes.js';
 import { checkBuildUsage, type BuildUsage } from './build-usage.js';
 import { configureHelp, usageErrorLines } from './help.js';
@@ -29,9 +30,11 @@ async function readStdin(): Promise<string> {
 export async function main(argv: readonly string[]): Promise<number> {
   const sources = new Map<string, string>();
   let exitCode = 0;
+  // `--progress json`: everything kiln itself writes to stderr is a JSON line too.
+  const json = wantsJsonProgress(argv) && argv.includes('build');
   const ctx: CliContext = {
     stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
+    stderr: (s) => process.stderr.write(json ? warningLines(s) : s),
     readStdin,
     addSource: (f, t) => sources.set(f, t),
     setExitCode: (c) => {
@@ -40,7 +43,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const output = {
     writeOut: (s: string) => ctx.stdout(s),
-    writeErr: (s: string) => ctx.stderr(usageErrorLines(s)),
+    // In JSON mode a usage error is printed once, as the error line.
+    writeErr: (s: string) => (json && s.startsWith('error:') ? undefined : ctx.stderr(usageErrorLines(s))),
   };
   const signals = watchSignals();
   const state = { command: undefined as string | undefined, working: false };
@@ -49,7 +53,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const cmd of allCommands(program)) configureHelp(cmd.exitOverride().configureOutput(output));
     program.hook('preAction', async (_self, action) => {
       state.command = topCommand(action);
-      if (action.name() === 'build') await checkBuildUsage(action.opts<BuildUsage>());
+      if (action.name() === 'build') {
+        if (action.getOptionValue('progress') === 'rawjson') action.setOptionValue('progress', 'json'); // buildx's name for it
+        await checkBuildUsage(action.opts<BuildUsage>());
+      }
       await preflight(action.name(), { runtime: action.optsWithGlobals<{ runtime?: string }>().runtime });
       state.working = true;
     });
@@ -59,14 +66,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     return exitCodeFor(undefined, { ...state, signal: signals.first() }, exitCode);
   } catch (err) {
     const code = exitCodeFor(err, { ...state, signal: signals.first() });
-    if (err instanceof CommanderError) return code;
     const debug = argv.includes('--debug');
+    if (json) {
+      if (!(err instanceof CommanderError && err.exitCode === 0)) process.stderr.write(errorLine(err, { sources: (f) => sources.get(f), exitCode: code, debug }));
+      return code;
+    }
+    if (err instanceof CommanderError) return code;
     const hint = debug || isExpected(err) ? '' : ' (internal error; run with --debug for details)';
     ctx.stderr(`${formatError(err, { debug, sources: (f) => sources.get(f) })}${hint}\n`);
     return code;
   } finally {
     signals.stop();
   }
+}
+
+/** Text kiln would print on stderr (a warning), as JSON lines. */
+function warningLines(s: string): string {
+  return s
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => `${JSON.stringify({ type: 'build.warning', time: Date.now(), message: l.replace(/^warning: /, '') })}\n`)
+    .join('');
 }
 
 function allCommands(cmd: Command): Command[] {
