@@ -49,7 +49,7 @@ if (e2eReady('shell completion', ['bash', 'zsh'])) {
     const cmd = `source ${zshFile}; t() { emulate -L sh; setopt kshglob noshglob braceexpand; COMP_WORDS=(kiln build --progress ''); COMP_CWORD=3; _kiln; print -rl -- "\${COMPREPLY[@]}"; }; t`;
     const r = spawnSync('zsh', ['-f', '-c', cmd], { encoding: 'utf8', cwd: tmp, env: { ...process.env, HOME: tmp } });
     assert.is(r.status, 0, r.stderr);
-    assert.equal(r.stdout.split('\n').filter((l) => l !== ''), ['auto', 'plain', 'tty', 'json', 'quiet']);
+    assert.equal(r.stdout.split('\n').filter((l) => l !== ''), ['auto', 'plain', 'tty', 'json', 'rawjson', 'quiet']);
   });
 
   test('an unknown shell is a usage error', () => {

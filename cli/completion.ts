@@ -39,7 +39,7 @@ function flagsOf(opts: readonly Option[]): { all: string[]; valued: string[]; ch
 function commandCase(c: Command): string {
   const { all, valued, choices } = flagsOf([...c.options, { long: '--help', short: '-h' } as Option]);
   // Subcommands, or else the fixed choices of the first argument (`completion bash|zsh`).
-  const subs = c.commands.length > 0 ? c.commands.map((s) => s.name()) : (c.registeredArguments[0]?.argChoices ?? []);
+  const subs = c.commands.length > 0 ? visible(c.commands).map((s) => s.name()) : (c.registeredArguments[0]?.argChoices ?? []);
   const choiceCases = choices.map(([names, values]) => `        ${names.join('|')}) COMPREPLY=($(compgen -W "${words(values)}" -- "$cur")); return ;;`).join('\n');
   return [
     `    ${c.name()})`,
@@ -51,10 +51,15 @@ function commandCase(c: Command): string {
     .join('\n');
 }
 
+/** Commands not added with `{ hidden: true }` (commander keeps that in a private field). */
+function visible(cs: readonly Command[]): Command[] {
+  return cs.filter((c) => (c as Command & { _hidden?: boolean })._hidden !== true);
+}
+
 /** The bash completion script for `program`. */
 export function bashScript(program: Command): string {
   const top = flagsOf(program.options);
-  const commands = program.commands.filter((c) => !(c as Command & { _hidden?: boolean })._hidden);
+  const commands = visible(program.commands);
   return `# kiln bash completion: source <(kiln completion bash), or save it under /etc/bash_completion.d/kiln
 _kiln() {
   local cur prev cmd i opts valued subs images

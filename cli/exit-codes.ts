@@ -33,7 +33,8 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 
 /** The exit code for a command that ended with `err` (or without, when undefined, with `code`). */
 export function exitCodeFor(err: unknown, state: ExitState, code = 0): number {
-  if (state.signal !== undefined) return signalExitCode(state.signal);
+  // The hidden supervisor of a detached container (`container supervise`) reports its container's code, signal or not.
+  if (state.signal !== undefined && state.command !== 'container') return signalExitCode(state.signal);
   if (err === undefined) return code;
   const run = state.command === 'run';
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : run ? EXIT_RUN_FAILED : EXIT_USAGE;
