@@ -39,6 +39,7 @@ if (e2eReady('images e2e', ['runc'])) {
     assert.is(out('images', '-q', 'app/web:2'), `${short('mid')}\n`);
     assert.is(out('images', '-q', '--no-trunc', 'other'), `${ids.new}\n`);
     assert.match(out('images', '--digests', 'other'), /^REPOSITORY {3}TAG {7}DIGEST {4}IMAGE ID/);
+    assert.is(out('images', '--format', 'table', 'app/web'), table, '--format table is the default table');
   });
 
   test('filters: dangling, reference globs, label, before and since', () => {

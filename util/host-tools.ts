@@ -2,7 +2,8 @@
  * The host programs kiln runs, named in one place with the Debian package
  * that provides each, so a missing one is reported at start-up ("runc not
  * found: apt-get install runc") rather than as ENOENT in the middle of a build.
- * Code that spawns one of these names it here first.
+ * A new host program kiln runs belongs in this list. Optional ones (git,
+ * decompressors, credential helpers, script(1)) are reported where they are used.
  */
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';

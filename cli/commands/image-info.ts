@@ -12,7 +12,8 @@ interface ImagesFlags {
   filter: ImageFilter[];
   trunc: boolean;
   digests?: boolean;
-  format?: Format;
+  /** `table` alone is the default table (with or without --digests). */
+  format?: Format | 'table';
 }
 
 export function makeImagesCommand(ctx: CliContext): Command {
@@ -23,11 +24,11 @@ export function makeImagesCommand(ctx: CliContext): Command {
     .option('-f, --filter <key=value>', 'dangling=true|false, reference=GLOB, before=IMAGE, since=IMAGE, label=KEY[=VALUE] (repeatable)', (v: string, p: ImageFilter[]) => [...p, parseImageFilter(v)], [])
     .option('--no-trunc', 'show full image ids')
     .option('--digests', 'show digests')
-    .option('--format <format>', "table (default), json, 'table TEMPLATE' or a Go TEMPLATE, e.g. '{{.Repository}}:{{.Tag}}'", parseFormat)
+    .option('--format <format>', "table (default), json, 'table TEMPLATE' or a Go TEMPLATE, e.g. '{{.Repository}}:{{.Tag}}'", (v: string) => (v === 'table' ? 'table' : parseFormat(v)))
     .action(async (repository: string | undefined, opts: ImagesFlags, cmd: Command) => {
       const w = await workerFor(cmd);
       const rows = await filterRows(w, await imageRows(w), opts.filter, repository);
-      ctx.stdout(formatImages(rows, { quiet: opts.quiet === true, trunc: opts.trunc, digests: opts.digests === true, format: opts.format }));
+      ctx.stdout(formatImages(rows, { quiet: opts.quiet === true, trunc: opts.trunc, digests: opts.digests === true, format: opts.format === 'table' ? undefined : opts.format }));
     });
 }
 
