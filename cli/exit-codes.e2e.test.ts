@@ -2,7 +2,7 @@
 // build, 125/126/127/the container's own for kiln run, 130/143 after a signal
 // with the build torn down, and an up-front refusal for a non-root user.
 import { spawnSync } from 'node:child_process';
-import { chmod } from 'node:fs/promises';
+import { chmod, chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,7 +17,7 @@ if (e2eReady('exit codes e2e', ['runc', 'setpriv'])) {
 
   test.before(async () => {
     await fx.baseImage();
-    ctx = await fx.context('ctx', { Dockerfile: 'FROM bb\nRUN echo built\n', 'sleep.Dockerfile': 'FROM bb\nRUN echo started; sleep 60\n', 'fail.Dockerfile': 'FROM bb\nRUN exit 3\n' });
+    ctx = await fx.context('ctx', { Dockerfile: 'FROM bb\nRUN echo built\n', 'sleep.Dockerfile': 'FROM bb\nRUN echo started; sleep 60\n', 'fail.Dockerfile': 'FROM bb\nRUN exit 3\n', 'scratch.Dockerfile': 'FROM scratch\nRUN echo planned\n' });
   });
   test.after(() => fx.cleanup());
 
@@ -66,6 +66,11 @@ if (e2eReady('exit codes e2e', ['runc', 'setpriv'])) {
     assert.is(r.status, 1, r.stderr);
     assert.match(r.stderr, /^error: kiln needs root or a user namespace: kiln build runs as uid 65534/);
     assert.not.match(r.stderr, /EPERM|EACCES/);
+    await mkdir(join(fx.tmp, 'nobody-own'));
+    await chown(join(fx.tmp, 'nobody-own'), 65534, 65534);
+    const plan = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', join(process.cwd(), 'bin', 'kiln'), '--root', join(fx.tmp, 'nobody-own', 'root'), 'build', '--dry-run', '-f', join(ctx, 'scratch.Dockerfile'), ctx], { encoding: 'utf8' });
+    assert.is(plan.status, 0, `--dry-run only plans, so it works as nobody: ${plan.stderr}`);
+    assert.match(plan.stdout, /RUN echo planned/);
   });
 
   test.run();

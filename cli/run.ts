@@ -57,7 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (action.getOptionValue('progress') === 'rawjson') action.setOptionValue('progress', 'json'); // buildx's name for it
         await checkBuildUsage(action.opts<BuildUsage>());
       }
-      await preflight(action.name(), { runtime: action.optsWithGlobals<{ runtime?: string }>().runtime });
+      // --dry-run only plans: it mounts and runs nothing.
+      if (action.getOptionValue('dryRun') !== true) await preflight(action.name(), { runtime: action.optsWithGlobals<{ runtime?: string }>().runtime });
       state.working = true;
     });
     // Which command failed decides its exit code even when commander rejects its flags.
