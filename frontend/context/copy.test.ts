@@ -164,6 +164,15 @@ test('--parents keeps source paths; --exclude leaves matches out', async () => {
   assert.ok((await lstat(at('e/link'))).isSymbolicLink(), 'the symlink is kept even though its target was excluded');
 });
 
+test('--parents: --exclude patterns are relative to the base directory, as the kept paths are', async () => {
+  await copy({ sources: ['dir'], parents: true, exclude: ['dir/sub'] }, { dest: '/pe/' });
+  assert.ok(existsSync(at('pe/dir/x.txt')));
+  assert.not.ok(existsSync(at('pe/dir/sub')), 'dir/sub, not sub below the source');
+  await copy({ sources: ['./dir/./sub'], parents: true, exclude: ['sub/*.txt'] }, { dest: '/pv/' });
+  assert.ok(existsSync(at('pv/sub')));
+  assert.not.ok(existsSync(at('pv/sub/y.txt')));
+});
+
 test('--chmod: an octal mode is also the mode of the parents the copy creates, as BuildKit makes them', async () => {
   await writeTree(rootfs, { 'out/': '' });
   await copy({ sources: ['a.txt'] }, { dest: '/parent/a.txt', chmod: '777' });

@@ -31,7 +31,7 @@ import { hostPath, isDirAt, lstatOrUndefined, mkdirAllInRoot, parseDestination, 
 import { cleanPath } from './go-path.js';
 import { parseChmod, resolveChown } from './owner.js';
 import type { PatternMatcher } from './patternmatcher.js';
-import type { SelectedSource, Selection } from './select.js';
+import { excludeBase, type SelectedSource, type Selection } from './select.js';
 import type { SourceTree, TreeEntry } from './tree.js';
 import { walkSelected } from './walk.js';
 
@@ -180,16 +180,16 @@ async function copyWithParents(
     await writeLeaf(ctx, tree.abs(item.rel), `${host}/${parts[parts.length - 1] ?? ''}`, entry);
     return 1;
   }
-  const n = await copyTree(ctx, tree, item.rel, exclude, host);
+  const n = await copyTree(ctx, tree, item.rel, exclude, host, excludeBase(item));
   if (created) finishDir(ctx, host, entry);
   return n + 1;
 }
 
 /** Copies everything below source directory `rel` into host directory `hostTop`, finishing directories after their contents. */
-async function copyTree(ctx: CopyContext, tree: SourceTree, rel: string, exclude: PatternMatcher | undefined, hostTop: string): Promise<number> {
+async function copyTree(ctx: CopyContext, tree: SourceTree, rel: string, exclude: PatternMatcher | undefined, hostTop: string, base = ''): Promise<number> {
   const open: { sub: string; host: string; entry: TreeEntry }[] = [];
   let n = 0;
-  for (const { entry, sub } of walkSelected(tree, rel, exclude)) {
+  for (const { entry, sub } of walkSelected(tree, rel, exclude, base)) {
     if (sub === '') continue;
     while (open.length > 0 && !sub.startsWith(`${open[open.length - 1]?.sub ?? ''}/`)) {
       const done = open.pop();

@@ -89,10 +89,15 @@ export async function selectSources(hasher: ContextHasher, req: SelectRequest, s
     }
   }
   const checksum = await hasher.checksum(
-    items.map((i) => ({ rel: i.rel, exclude })),
+    items.map((i) => ({ rel: i.rel, exclude, excludeBase: excludeBase(i) })),
     signal,
   );
   return { items, exclude, makesDest, checksum };
+}
+
+/** The path `--exclude` patterns see for an item's own entry: `--parents` ones are relative to the item's base directory, as in fsutil's copier. */
+export function excludeBase(item: SelectedSource): string {
+  return item.parentsBase === undefined ? '' : item.destRel;
 }
 
 /** The error BuildKit gives for a source that selects nothing. */
