@@ -135,7 +135,7 @@ function selectParents(tree: SourceTree, original: string, exclude: PatternMatch
       continue;
     }
     makesDest = true;
-    for (const sub of included(tree, baseRel, new PatternMatcher([pattern]), exclude)) {
+    for (const sub of included(tree, baseRel, pattern, exclude)) {
       const rel = baseRel === '' ? sub : `${baseRel}/${sub}`;
       items.push({ original, rel, kind: tree.entry(rel)?.kind ?? 'file', destRel: sub, parentsBase: baseRel });
     }
@@ -192,7 +192,9 @@ function expand(tree: SourceTree, path: string, exclude: PatternMatcher | undefi
  * contents), a directory that does not match is searched further; `exclude`
  * drops matches. Entries are not followed through symlinks.
  */
-function included(tree: SourceTree, rel: string, include: PatternMatcher, exclude: PatternMatcher | undefined): string[] {
+function included(tree: SourceTree, rel: string, pattern: string, exclude: PatternMatcher | undefined): string[] {
+  const include = new PatternMatcher([pattern]);
+  const mayMatchBelow = prefixTest(pattern);
   const found: string[] = [];
   const visit = (dirRel: string, sub: string): void => {
     for (const name of tree.children(dirRel)) {
@@ -200,11 +202,31 @@ function included(tree: SourceTree, rel: string, include: PatternMatcher, exclud
       const childSub = sub === '' ? name : `${sub}/${name}`;
       if (include.matchesExact(childSub)) {
         if (exclude?.matchesOrParentMatches(childSub) !== true) found.push(childSub);
-      } else if (tree.entry(childRel)?.kind === 'dir') visit(childRel, childSub);
+      } else if (tree.entry(childRel)?.kind === 'dir' && mayMatchBelow(childSub)) visit(childRel, childSub);
     }
   };
   visit(rel, '');
   return found;
+}
+
+/**
+ * Whether something below directory `sub` can match `pattern`: each of its
+ * segments matches the pattern's segment at that depth, until one holding
+ * `**` (which may span any depth). Only prunes the walk; never decides a match.
+ */
+function prefixTest(pattern: string): (sub: string) => boolean {
+  const segments = pattern.split('/');
+  return (sub) => {
+    const parts = sub.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const seg = segments[i];
+      if (seg === undefined) return false;
+      if (seg.includes('**')) return true;
+      if (i === segments.length - 1) return false; // the last segment names what is copied, not a directory to enter
+      if (!matchGlob(seg, parts[i] ?? '')) return false;
+    }
+    return true;
+  };
 }
 
 function baseName(path: string): string {
