@@ -63,6 +63,8 @@ export class RunOp implements Op {
           args: step.args,
           env: [...step.env, ...this.#secretEnv()],
           cwd: step.cwd,
+          hostname: step.hostname,
+          hostnameEnv: false,
           ...(step.user === '' ? {} : { user: step.user }),
           network: step.network === 'none' || (step.network === 'default' && env.network === 'none') ? 'none' : 'host',
           mounts,
