@@ -110,7 +110,7 @@ export class RunOp implements Op {
   async #secret(m: Extract<RunMount, { type: 'secret' }>, scratch: string): Promise<ContainerMount | undefined> {
     const value = this.#env.secrets?.get(m.id);
     if (value === undefined) {
-      if (m.required) throw new NotFoundError(`secret ${m.id}: not provided (kiln build --secret id=${m.id},src=FILE)`);
+      if (m.required) throw new NotFoundError(`secret ${m.id}: not found (give it with kiln build --secret id=${m.id},src=FILE)`);
       return undefined;
     }
     if (m.target === null) return undefined;
