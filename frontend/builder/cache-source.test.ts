@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { HOSTILE_CASES, hostileRoot, type HostileRoot } from '../../util/test-root-cases.js';
-import { cacheSubpath } from './cache-source.js';
+import { openCacheSubpath } from './cache-source.js';
 
 const test = suite('cache mount source=');
 let sb: HostileRoot;
@@ -21,8 +21,8 @@ test.after(() => sb.remove());
 
 const failure = (source: string): unknown => {
   try {
-    const held = cacheSubpath(sb.root, source, 'c1');
-    void held.release();
+    const held = openCacheSubpath(sb.root, source, 'c1');
+    held.close();
     return `mounted ${readlinkSync(held.path)}`;
   } catch (err) {
     return err;
@@ -30,19 +30,19 @@ const failure = (source: string): unknown => {
 };
 
 test('SUB is opened inside the cache and handed over as an open file', async () => {
-  const held = cacheSubpath(sb.root, '/nested/deep', 'c1');
+  const held = openCacheSubpath(sb.root, '/nested/deep', 'c1');
   try {
     assert.match(held.path, new RegExp(`^/proc/${process.pid}/fd/\\d+$`));
     assert.is(readlinkSync(held.path), join(sb.root, 'nested', 'deep'));
   } finally {
-    await held.release();
+    held.close();
   }
-  const viaLink = cacheSubpath(sb.root, '/inside', 'c1');
+  const viaLink = openCacheSubpath(sb.root, '/inside', 'c1');
   assert.is(readlinkSync(viaLink.path), join(sb.root, 'nested', 'deep'), 'a link that stays in the cache is followed');
-  await viaLink.release();
-  const file = cacheSubpath(sb.root, '/nested/file', 'c1');
+  viaLink.close();
+  const file = openCacheSubpath(sb.root, '/nested/file', 'c1');
   assert.is(readlinkSync(file.path), join(sb.root, 'nested', 'file'));
-  await file.release();
+  file.close();
 });
 
 for (const c of HOSTILE_CASES) {

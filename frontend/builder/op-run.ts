@@ -20,7 +20,7 @@ import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
 import { mountSource, writableSource } from './mount-source.js';
 import { viewOf, type MountedDir } from './views.js';
-import { cacheSubpath } from './cache-source.js';
+import { mountCacheSubpath } from './cache-source.js';
 import { newStepKey } from '../../cache/index.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
@@ -162,7 +162,7 @@ export class RunOp implements Op {
   async #cacheSource(m: Extract<RunMount, { type: 'cache' }>, held: MountedDir[]): Promise<string> {
     const dir = await cacheDir(this.#env, m);
     if (m.source === '/') return dir;
-    const sub = cacheSubpath(dir, m.source, m.id);
+    const sub = await mountCacheSubpath(this.#env, dir, m.source, m.id);
     held.push(sub);
     return sub.path;
   }
