@@ -58,6 +58,14 @@ for (const c of HOSTILE_CASES) {
   });
 }
 
+test('a cache directory reached through a symlink still opens (the check compares real paths)', async () => {
+  const alias = join(sb.sandbox, 'alias');
+  await symlink(sb.root, alias);
+  const held = openCacheSubpath(alias, '/nested/deep', 'c1');
+  assert.is(readlinkSync(held.path), join(sb.root, 'nested', 'deep'));
+  held.close();
+});
+
 test('a link to an absolute path names itself in the message', () => {
   assert.is((failure('/abs/secret') as Error).message, 'mount source "/abs/secret" of cache "c1": leaves the cache (/abs -> /outside)');
 });

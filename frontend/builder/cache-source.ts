@@ -11,9 +11,9 @@
  * cannot redirect the mount.
  * See https://docs.docker.com/reference/dockerfile/#run---mounttypecache
  */
-import { closeSync, constants, fstatSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { PathEscapeError, resolveBeneathSync } from '../../util/root-path.js';
 import type { BuildEnv } from './env.js';
@@ -48,8 +48,9 @@ export function openCacheSubpath(dir: string, source: string, id: string): HeldP
   try {
     const st = fstatSync(fd);
     if (!st.isDirectory() && !st.isFile()) throw new InvalidArgumentError(`${what}: not a directory or a regular file`);
-    // What was opened is what was resolved: no component on the way was swapped for a link meanwhile.
-    if (readlinkSync(`/proc/self/fd/${fd}`) !== host) throw new FailedPreconditionError(`${what}: changed while it was resolved`);
+    // What was opened is what was resolved: no component on the way was swapped for a link meanwhile
+    // (compared below the cache's real path: the root itself may sit behind a symlink).
+    if (readlinkSync(`/proc/self/fd/${fd}`) !== join(realpathSync(dir), relative(dir, host))) throw new FailedPreconditionError(`${what}: changed while it was resolved`);
     return { path: `/proc/${process.pid}/fd/${fd}`, isDir: st.isDirectory(), close: () => closeSync(fd) };
   } catch (err) {
     closeSync(fd);
