@@ -16,7 +16,7 @@ import { mkdir, mkdtemp, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { PathEscapeError, resolveBeneathSync } from '../../util/root-path.js';
-import type { BuildEnv } from './env.js';
+import type { Mounter } from '../../store/index.js';
 import type { MountedDir } from './views.js';
 
 /** An open descriptor on SUB of cache directory `dir` (cache `id`), checked; `path` is its magic link. */
@@ -69,7 +69,7 @@ async function removePoint(point: string, isDir: boolean): Promise<void> {
  * `release()`. Not under the step's scratch dir, which is removed
  * recursively: were an unmount to fail, that would reach into the cache.
  */
-export async function mountCacheSubpath(env: BuildEnv, dir: string, source: string, id: string): Promise<MountedDir> {
+export async function mountCacheSubpath(env: { readonly mounter: Mounter; readonly tmpDir: string }, dir: string, source: string, id: string): Promise<MountedDir> {
   const held = openCacheSubpath(dir, source, id);
   let base: string | undefined;
   try {
