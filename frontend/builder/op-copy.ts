@@ -101,7 +101,7 @@ export class CopyOp implements Op {
       await copySelection(hasher.tree, sel, { ...common, unpack: step.isAdd && step.from.kind === 'context' && step.add?.unpack !== false });
     }
     for (const url of step.sources.filter(isRemoteUrl)) {
-      await addUrl({ ...common, url, ...(step.add?.checksum == null ? {} : { checksum: step.add.checksum }) });
+      await addUrl({ ...common, url, unpack: step.add?.unpack === true, ...(step.add?.checksum == null ? {} : { checksum: step.add.checksum }) });
     }
   }
 
