@@ -29,8 +29,8 @@ export async function hasState(h: RuntimeHandle, id: string): Promise<boolean> {
   );
 }
 
-/** `kill <id> <signal>`; resolves false when the container does not exist (yet, or any more). */
-export async function killContainer(h: RuntimeHandle, id: string, signal: 'TERM' | 'KILL'): Promise<boolean> {
+/** `kill <id> <signal>` (a name such as TERM or SIGHUP, or a number); resolves false when the container does not exist (yet, or any more). */
+export async function killContainer(h: RuntimeHandle, id: string, signal: string): Promise<boolean> {
   if (!(await hasState(h, id))) return false;
   return runQuiet(h, ['kill', id, signal]).then(
     () => true,
@@ -59,6 +59,23 @@ function runQuiet(h: RuntimeHandle, args: readonly string[]): Promise<void> {
       }
       const detail = String(stderr).trim().split('\n').pop() ?? err.message;
       fail(new FailedPreconditionError(`${h.runtime.kind} ${args.join(' ')} failed: ${detail}`, { cause: err }));
+    });
+  });
+}
+
+/** `state <id>`: the container's status and init pid, or undefined when it does not exist. */
+export async function containerState(h: RuntimeHandle, id: string): Promise<{ readonly status: string; readonly pid: number } | undefined> {
+  if (!(await hasState(h, id))) return undefined;
+  const [cmd = '', ...rest] = runtimeArgv(h, ['state', id]);
+  return new Promise((done) => {
+    execFile(cmd, rest, { timeout: 30_000 }, (err, stdout) => {
+      if (err !== null) return done(undefined);
+      try {
+        const s = JSON.parse(String(stdout)) as { status?: unknown; pid?: unknown };
+        done({ status: String(s.status), pid: typeof s.pid === 'number' ? s.pid : 0 });
+      } catch {
+        done(undefined);
+      }
     });
   });
 }
