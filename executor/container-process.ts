@@ -65,6 +65,8 @@ export interface ExecProcessOptions {
   readonly id: string;
   /** The process.json to run. */
   readonly processFile: string;
+  /** Where the runtime logs (JSON lines): a start failure is read from it. */
+  readonly logFile: string;
   readonly tty: boolean;
   readonly stdio: RunStdio;
   readonly signal: AbortSignal | undefined;
@@ -76,7 +78,7 @@ export interface ExecProcessOptions {
  * process's exit code. Abort sends SIGTERM to the runtime, which passes it on.
  */
 export async function runExecProcess(o: ExecProcessOptions): Promise<number> {
-  const argv = runtimeArgv(o.handle, ['exec', '--process', o.processFile, o.id]);
+  const argv = runtimeArgv(o.handle, ['exec', '--process', o.processFile, o.id], o.logFile);
   const child = spawnRuntime(argv, o.tty, o.stdio);
   const unwire = wire(child, o.stdio);
   const exited = waitExit(child);
@@ -87,6 +89,7 @@ export async function runExecProcess(o: ExecProcessOptions): Promise<number> {
     if (o.signal?.aborted === true) stop();
     const code = await exited;
     o.signal?.throwIfAborted();
+    if (code !== 0) await throwIfRuntimeFailed(o.logFile);
     return code;
   } finally {
     o.signal?.removeEventListener('abort', stop);

@@ -55,11 +55,12 @@ export async function execInContainer(handle: RuntimeHandle, id: string, paths: 
     noNewPrivileges: true,
   };
   const file = join(paths.dir, `exec-${randomBytes(6).toString('hex')}.json`);
+  const logFile = `${file.slice(0, -'.json'.length)}.log`;
   await writeFile(file, JSON.stringify(process));
   try {
-    return await runExecProcess({ handle, id, processFile: file, tty, stdio: options.stdio, signal: options.signal, onStart: options.onStart });
+    return await runExecProcess({ handle, id, processFile: file, logFile, tty, stdio: options.stdio, signal: options.signal, onStart: options.onStart });
   } finally {
-    await rm(file, { force: true });
+    await Promise.all([rm(file, { force: true }), rm(logFile, { force: true })]);
   }
 }
 
