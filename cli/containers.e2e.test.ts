@@ -82,6 +82,9 @@ if (e2eReady('kiln containers e2e', ['runc'])) {
     const ps = ok('exec', 'box', 'ps', '-o', 'pid,args');
     assert.match(ps, /^\s*1 sleep 300$/m, 'PID 1 is the container process');
     assert.is(ok('exec', 'box', 'cat', '/marker'), 'inside\n');
+    const top = ok('top', 'box').split('\n');
+    assert.match(top[0] ?? '', /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+    assert.equal(top.filter((l) => l.endsWith('sleep 300')).length, 1, 'top lists the container process');
     assert.is(ok('exec', '-e', 'X=1', '-w', '/etc', '-u', 'app', 'box', 'sh', '-c', 'echo $X $(pwd) $(id -u)'), '1 /etc 1000\n');
     assert.is(kiln('exec', 'box', 'sh', '-c', 'exit 4').code, 4);
     const missing = kiln('exec', 'box', 'nope');
@@ -143,6 +146,10 @@ if (e2eReady('kiln containers e2e', ['runc'])) {
     ok('rename', 'named', 'renamed');
     assert.is(inspect(reused, '{{.Name}}'), '/renamed');
     ok('run', '-d', '--name', 'named', 'bb', 'true');
+    // Hostile: the supervisor's id is a directory name under the root, never a path.
+    const hostile = kiln('container', 'supervise', `../../../${'0'.repeat(64)}`);
+    assert.equal([hostile.code, hostile.stderr], [1, `error: invalid container id "../../../${'0'.repeat(64)}": expected 64 hex digits\n`]);
+    assert.is(kiln('rm', '../names').code, 1);
     const unknown = kiln('logs', 'no-such-container');
     assert.equal([unknown.code, unknown.stderr], [1, 'error: no such container: no-such-container\n']);
     ok('rm', 'named', 'renamed');

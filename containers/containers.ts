@@ -91,6 +91,8 @@ export class Containers {
 
   /** The detached supervisor's work (`kiln container supervise ID`); `report` gets one JSON line once started or failed. */
   async supervise(id: string, options: { readonly signal?: AbortSignal; readonly report: (line: string) => void }): Promise<number> {
+    // The id names a directory under the root: only a full id, never a path.
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new InvalidArgumentError(`invalid container id ${JSON.stringify(id)}: expected 64 hex digits`);
     const record = await this.#read(id);
     let reported = false;
     try {
@@ -200,6 +202,13 @@ export class Containers {
     const id = c.record.id;
     const stillRunning = async (): Promise<boolean> => isActive((await this.#stateOf(id)) ?? CREATED);
     await readLog(this.records.paths(id).log, c.record.log.maxFile, emit, { ...options, stillRunning });
+  }
+
+  /** `kiln top`: the host pids of a running container's processes. */
+  async pids(ref: string): Promise<number[]> {
+    const c = await this.get(ref);
+    if (c.state.status !== 'running') throw new FailedPreconditionError(`container ${c.record.name} is not running`);
+    return (await this.#deps.executor(c.record.runtime)).pids(c.record.id);
   }
 
   /** `kiln container inspect`: docker's shape (inspect.ts). */

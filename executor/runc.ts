@@ -18,7 +18,7 @@ import { etcFiles, readHostEtc } from './etc-files.js';
 import { missingCommand } from './lookpath.js';
 import { mountAll, unmount } from './mount.js';
 import { selfIdentity } from './owner.js';
-import { containerState, deleteContainer, killContainer, type RuntimeHandle } from './runtime-cli.js';
+import { containerPids, containerState, deleteContainer, killContainer, type RuntimeHandle } from './runtime-cli.js';
 import { execInContainer, type ExecSpec } from './exec.js';
 import type { Runtime } from './runtime.js';
 import { containerEnv, containerHostname, containerMounts, toRuntimeSpec } from './spec.js';
@@ -110,6 +110,11 @@ export class OciRuntimeExecutor implements Executor {
   /** The runtime's view of container `id` (status, init pid), or undefined when it has none. */
   state(id: string): Promise<{ readonly status: string; readonly pid: number } | undefined> {
     return containerState(this.#handle, id);
+  }
+
+  /** The host pids of running container `id`'s processes. */
+  pids(id: string): Promise<number[]> {
+    return containerPids(this.#handle, id);
   }
 
   /** Runs another process in running container `id` (`docker exec`); resolves with its exit code. */

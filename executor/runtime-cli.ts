@@ -79,3 +79,16 @@ export async function containerState(h: RuntimeHandle, id: string): Promise<{ re
     });
   });
 }
+
+/** `ps --format json <id>`: the host pids of the container's processes. */
+export async function containerPids(h: RuntimeHandle, id: string): Promise<number[]> {
+  if (!(await hasState(h, id))) throw new FailedPreconditionError(`container ${id} is not running`);
+  const [cmd = '', ...rest] = runtimeArgv(h, ['ps', '--format', 'json', id]);
+  return new Promise((done, fail) => {
+    execFile(cmd, rest, { timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err !== null) return fail(new FailedPreconditionError(`${h.runtime.kind} ps ${id} failed: ${String(stderr).trim() || err.message}`, { cause: err }));
+      const pids = JSON.parse(String(stdout) || '[]') as unknown;
+      done(Array.isArray(pids) ? pids.filter((p): p is number => typeof p === 'number') : []);
+    });
+  });
+}

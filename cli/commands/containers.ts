@@ -265,6 +265,21 @@ function makeExecCommand(ctx: CliContext): Command {
     });
 }
 
+function makeTopCommand(ctx: CliContext): Command {
+  return new Command('top')
+    .description("show a running container's processes (host ps, -ef unless ps options are given)")
+    .argument('<container>', 'name, id or id prefix')
+    .argument('[ps-options...]', 'ps(1) options')
+    .passThroughOptions()
+    .action(async (ref: string, psOptions: string[], _opts: unknown, cmd: Command) => {
+      const pids = await (await containersOf(cmd)).pids(ref);
+      const { execFileSync } = await import('node:child_process');
+      const options = psOptions.length > 0 ? psOptions : ['-f'];
+      // Like docker top: ps(1) on the host, limited to the container's pids.
+      ctx.stdout(execFileSync('ps', [...options, '-p', pids.join(',')], { encoding: 'utf8' }));
+    });
+}
+
 function makeRenameCommand(): Command {
   return new Command('rename')
     .description('rename a container')
@@ -312,7 +327,7 @@ function makeContainerPruneCommand(ctx: CliContext): Command {
 
 /** The top-level container commands (docker's short forms). */
 export function containerCommands(ctx: CliContext): Command[] {
-  return [makePsCommand(ctx), makeLogsCommand(ctx), makeStopCommand(ctx), makeKillCommand(ctx), makeRmCommand(ctx), makeStartCommand(ctx), makeRestartCommand(ctx), makeWaitCommand(ctx), makeExecCommand(ctx), makeRenameCommand()];
+  return [makePsCommand(ctx), makeLogsCommand(ctx), makeStopCommand(ctx), makeKillCommand(ctx), makeRmCommand(ctx), makeStartCommand(ctx), makeRestartCommand(ctx), makeWaitCommand(ctx), makeExecCommand(ctx), makeTopCommand(ctx), makeRenameCommand()];
 }
 
 /** `kiln container …`: the same commands, plus ls, inspect and prune. */
