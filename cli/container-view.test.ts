@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Container } from '../containers/index.js';
 import { parseLogOptions, parseSignal } from './commands/container-flags.js';
-import { parseSince } from './commands/containers.js';
+import { parseSince } from './commands/container-io.js';
 import { humanDuration, psFilter, psRow, statusText } from './container-view.js';
 import { renderRows, renderTemplate } from './go-template.js';
 

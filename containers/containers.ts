@@ -6,17 +6,15 @@
  * process of its own otherwise, started with the argv the caller gives
  * (the CLI's own entry: `kiln container supervise ID`).
  */
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import type { Snapshotter } from '../cache/index.js';
 import type { ExecSpec, OciRuntimeExecutor, RunStdio } from '../executor/index.js';
 import type { ImageStore } from '../store/index.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../util/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import { tagAlive } from '../util/owner-tag.js';
 import { ifExists } from '../util/if-exists.js';
 import { createContainer } from './create.js';
+import { startSupervisor } from './detach.js';
 import { checkName, resolveRef } from './names.js';
 import { inspectView } from './inspect.js';
 import { readLog, type LogEntry, type ReadLogOptions } from './log-reader.js';
@@ -265,21 +263,7 @@ export class Containers {
 
   /** Starts the supervisor process and waits for its report (started, or why not). */
   async #startDetached(record: ContainerRecord): Promise<void> {
-    const [cmd = '', ...args] = this.#deps.supervisorArgv(record.id);
-    const logFd = openSync(this.records.paths(record.id).supervisorLog, 'a', 0o640);
-    let child;
-    try {
-      child = spawn(cmd, args, { cwd: '/', detached: true, stdio: ['ignore', 'ignore', logFd, 'pipe'] });
-    } finally {
-      closeSync(logFd);
-    }
-    const report = await readReport(child.stdio[3] as Readable, child);
-    child.unref();
-    (child.stdio[3] as Readable).destroy();
-    if (report.started === true) return;
-    const err = new FailedPreconditionError(report.error ?? `the supervisor of container ${record.id} exited before starting it (see ${this.records.paths(record.id).supervisorLog})`);
-    if (report.exitCode !== undefined) Object.assign(err, { exitCode: report.exitCode });
-    throw err;
+    await startSupervisor(this.#deps.supervisorArgv(record.id), this.records.paths(record.id).supervisorLog, record.id);
   }
 
   async #removeRecord(record: ContainerRecord, id = record.id): Promise<void> {
@@ -345,27 +329,6 @@ export class Containers {
     }
     return out;
   }
-}
-
-interface Report {
-  readonly started?: boolean;
-  readonly error?: string;
-  readonly exitCode?: number;
-}
-
-/** The supervisor's first line on fd 3, or an empty report when it exits without one. */
-function readReport(pipe: Readable, child: { once(e: 'error', f: (err: Error) => void): unknown }): Promise<Report> {
-  return new Promise((done, fail) => {
-    let text = '';
-    child.once('error', (err) => fail(new UnavailableError(`cannot start the container supervisor: ${err.message}`, { cause: err })));
-    pipe.setEncoding('utf8');
-    pipe.on('data', (chunk: string) => {
-      text += chunk;
-      const nl = text.indexOf('\n');
-      if (nl >= 0) done(JSON.parse(text.slice(0, nl)) as Report);
-    });
-    pipe.once('end', () => done({}));
-  });
 }
 
 /** Running, or waiting to restart: a supervisor holds it. */
