@@ -6,7 +6,7 @@ import { makeCheckCommand } from './commands/check.js';
 import { makeParseCommand } from './commands/parse.js';
 import { makeLoginCommand, makeLogoutCommand, makePullCommand, makePushCommand } from './commands/registry-cmds.js';
 import { makeRunCommand } from './commands/run.js';
-import { makeContainerCommand } from './commands/containers.js';
+import { containerCommands, makeContainerCommand } from './commands/containers.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
 import { makeVersionCommand } from './commands/version.js';
 import { makeCompletionCommand } from './completion.js';
@@ -53,5 +53,6 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(new Command('system').description('disk use and cleanup, as docker system').addCommand(makeDuCommand(ctx, 'df')).addCommand(makePruneCommand(ctx)))
     .addCommand(makeVersionCommand(ctx, version))
     .addCommand(makeCompletionCommand(ctx, () => program));
+  for (const c of containerCommands(ctx)) program.addCommand(c);
   return program;
 }

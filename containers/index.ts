@@ -7,4 +7,5 @@ export { Containers, type ContainersDeps, type StartOptions } from './containers
 export type { AttachStdio } from './supervise.js';
 export { parseRestart, formatRestart } from './restart.js';
 export { shortId } from './names.js';
+export type { LogEntry, ReadLogOptions } from './log-reader.js';
 export type { Container, ContainerRecord, ContainerState, ContainerStatus, CreateRequest, LogOptions, NetworkMode, ResourceLimits, RestartPolicy } from './types.js';

@@ -74,9 +74,8 @@ export async function supervise(record: ContainerRecord, deps: SuperviseDeps, op
       if (options.signal?.aborted === true || !shouldRestart(record.restart, exitCode, restartCount, existsSync(paths.stop))) break;
       delay = nextDelay(delay, Date.now() - startedAt.getTime());
       await records.writeState(record.id, { ...base, status: 'restarting', startedAt: startedAt.toISOString(), finishedAt, exitCode, restartCount });
-      const stopped = await sleep(delay, undefined, { signal: options.signal }).then(() => false, () => true);
       // A stop during the delay: the container stays exited.
-      if (stopped || existsSync(paths.stop)) {
+      if (await stoppedWithin(delay, paths.stop, options.signal)) {
         await records.writeState(record.id, { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode, error: '', restartCount });
         break;
       }
@@ -84,8 +83,9 @@ export async function supervise(record: ContainerRecord, deps: SuperviseDeps, op
     }
   } finally {
     log.close();
+    // --rm: also when the first start failed (docker removes such a container too).
+    if (record.autoRemove) await deps.remove(record.id);
   }
-  if (record.autoRemove) await deps.remove(record.id);
   return exitCode;
 }
 
@@ -126,6 +126,16 @@ async function runOnce(record: ContainerRecord, deps: SuperviseDeps, log: JsonLo
   } finally {
     log.flush();
   }
+}
+
+/** Waits `ms`; true as soon as a stop is asked for (the marker file appears, or `signal` aborts). */
+async function stoppedWithin(ms: number, marker: string, signal: AbortSignal | undefined): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (signal?.aborted === true || existsSync(marker)) return true;
+    await sleep(Math.min(100, deadline - Date.now()));
+  }
+  return signal?.aborted === true || existsSync(marker);
 }
 
 /** `-i`: the caller's stdin when attached; detached, a pipe kept open so the process never sees end of input. */

@@ -4,6 +4,7 @@
  */
 export type { ContainerMount, Executor, RunOptions, RunResult, RunSpec, RunStdio } from './types.js';
 export { OciRuntimeExecutor, type OciRuntimeExecutorOptions } from './runc.js';
+export type { ExecSpec } from './exec.js';
 export { pathRuntimes, sweepState, type HandleFor, type SweepReport } from './sweep.js';
 export { resolveRuntime, cgroupLayout, type Runtime, type RuntimeKind, type ResolveRuntimeOptions, type CgroupLayout } from './runtime.js';
 export { resolveUser, resolveUserFrom, readUserFiles, type ResolvedUser, type UserFiles } from '../util/user.js';

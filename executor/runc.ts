@@ -18,7 +18,8 @@ import { etcFiles, readHostEtc } from './etc-files.js';
 import { missingCommand } from './lookpath.js';
 import { mountAll, unmount } from './mount.js';
 import { selfIdentity } from './owner.js';
-import { deleteContainer, type RuntimeHandle } from './runtime-cli.js';
+import { containerPids, containerState, deleteContainer, killContainer, type RuntimeHandle } from './runtime-cli.js';
+import { execInContainer, type ExecSpec } from './exec.js';
 import type { Runtime } from './runtime.js';
 import { containerEnv, containerHostname, containerMounts, toRuntimeSpec } from './spec.js';
 import { missingPaths, removeStubs } from './stubs.js';
@@ -99,6 +100,27 @@ export class OciRuntimeExecutor implements Executor {
     if (!outcome.ok) throw outcome.error;
     if (cleanupError !== undefined) throw cleanupError;
     return outcome.value;
+  }
+
+  /** Sends `signal` (TERM, SIGHUP, 9 …) to container `id`'s process; false when there is no such container. */
+  signal(id: string, signal: string): Promise<boolean> {
+    return killContainer(this.#handle, id, signal);
+  }
+
+  /** The runtime's view of container `id` (status, init pid), or undefined when it has none. */
+  state(id: string): Promise<{ readonly status: string; readonly pid: number } | undefined> {
+    return containerState(this.#handle, id);
+  }
+
+  /** The host pids of running container `id`'s processes. */
+  pids(id: string): Promise<number[]> {
+    return containerPids(this.#handle, id);
+  }
+
+  /** Runs another process in running container `id` (`docker exec`); resolves with its exit code. */
+  exec(id: string, spec: ExecSpec, options: RunOptions): Promise<number> {
+    if (!ID.test(id)) throw new InvalidArgumentError(`invalid container id ${JSON.stringify(id)}`);
+    return execInContainer(this.#handle, id, bundlePaths(this.#stateDir, id), spec, options);
   }
 
   /**
