@@ -241,9 +241,9 @@ if (e2eReady('executor run e2e (crun)', ['crun', 'script'])) {
   test.run();
 }
 
-/** kiln-* sandbox cgroups left in this process's cgroups. */
+/** Sandbox cgroups of this test process's containers left in its cgroups (other kilns on the host have their own). */
 async function sandboxLeftovers(): Promise<string[]> {
   const out: string[] = [];
-  for (const d of selfCgroupDirs()) out.push(...(await readdir(d.dir).catch(() => [])).filter((n) => n.startsWith('kiln-')).map((n) => join(d.dir, n)));
+  for (const d of selfCgroupDirs()) out.push(...(await readdir(d.dir).catch(() => [])).filter((n) => n.startsWith(`kiln-kiln-test-${process.pid}-`)).map((n) => join(d.dir, n)));
   return out;
 }
