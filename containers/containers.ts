@@ -21,6 +21,7 @@ import { RecordStore } from './records.js';
 import { supervise, type AttachStdio } from './supervise.js';
 import type { Container, ContainerRecord, ContainerState, CreateRequest } from './types.js';
 import { CREATED } from './create.js';
+import { Networks, type PortBinding } from './network/index.js';
 
 /** What Containers needs from the root (cli/worker.ts provides it). */
 export interface ContainersDeps {
@@ -31,6 +32,8 @@ export interface ContainersDeps {
   /** The executor for a runtime (`--runtime` value, undefined: the default). */
   executor(runtime: string | undefined): Promise<OciRuntimeExecutor>;
   tmpDir(): Promise<string>;
+  /** `<root>/network` (RootLayout.network): container networks and user-defined networks. */
+  readonly networkDir: string;
   /** The argv (command first) of a new process that runs {@link Containers.supervise} for `id`. */
   supervisorArgv(id: string): string[];
 }
@@ -44,11 +47,19 @@ export interface StartOptions {
 /** The container lifecycle; see the module comment. */
 export class Containers {
   readonly records: RecordStore;
+  readonly networks: Networks;
   readonly #deps: ContainersDeps;
 
   constructor(deps: ContainersDeps) {
     this.#deps = deps;
     this.records = new RecordStore(deps.dir);
+    this.networks = new Networks(deps.networkDir);
+  }
+
+  /** `kiln port`: the published ports of a running container. */
+  async ports(ref: string): Promise<PortBinding[]> {
+    const c = await this.get(ref);
+    return c.state.status === 'running' ? this.networks.ports(c.record.id) : [];
   }
 
   /** Creates a container (`kiln create`); it is not started. */
@@ -168,7 +179,7 @@ export class Containers {
   async #supervise(record: ContainerRecord, options: StartOptions & { onStart?: () => void }): Promise<number> {
     const executor = await this.#deps.executor(record.runtime);
     const snapshotter = await this.#deps.snapshotter();
-    return supervise(record, { records: this.records, executor, snapshotter, remove: (id) => this.#removeRecord(record, id) }, options);
+    return supervise(record, { records: this.records, executor, snapshotter, networks: this.networks, remove: (id) => this.#removeRecord(record, id) }, options);
   }
 
   /** Starts the supervisor process and waits for its report (started, or why not). */
