@@ -56,6 +56,32 @@ export class Containers {
     this.networks = new Networks(deps.networkDir);
   }
 
+  /**
+   * `kiln network connect`: joins a running container to a user-defined
+   * network now (for this run; the record keeps its network of `run`).
+   */
+  async connect(network: string, ref: string, aliases: readonly string[] = []): Promise<void> {
+    const c = await this.#running(ref, 'connect');
+    const netns = this.networks.netnsOf(c.record.id);
+    const s = c.record.network;
+    if (s.mode === 'host' || s.mode === 'none') throw new FailedPreconditionError(`container ${c.record.name} uses the ${s.mode} network: it cannot join another`);
+    const net = await this.networks.store.get(network);
+    if ((await this.networks.store.membership(c.record.id)).some((m) => m.network.id === net.id)) throw new FailedPreconditionError(`container ${c.record.name} is already connected to network ${net.name}`);
+    await this.networks.store.join({ id: c.record.id, name: c.record.name, hostname: s.hostname ?? c.record.id.slice(0, 12), aliases, netns, hostsPath: `${netns.slice(0, -'netns'.length)}hosts`, extraHosts: s.extraHosts }, net.name);
+  }
+
+  /** `kiln network disconnect`: takes a running container off a network. */
+  async disconnect(network: string, ref: string): Promise<void> {
+    const c = await this.#running(ref, 'disconnect');
+    await this.networks.store.leave(c.record.id, network);
+  }
+
+  async #running(ref: string, what: string): Promise<Container> {
+    const c = await this.get(ref);
+    if (c.state.status !== 'running') throw new FailedPreconditionError(`container ${c.record.name} is not running: network ${what} works on running containers only (not implemented for stopped ones)`);
+    return c;
+  }
+
   /** `kiln port`: the published ports of a running container. */
   async ports(ref: string): Promise<PortBinding[]> {
     const c = await this.get(ref);

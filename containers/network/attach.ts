@@ -99,6 +99,7 @@ export async function attach(root: string, id: string, name: string, s: NetworkS
       ports = await allocatePorts(s.ports);
       await writeFile(join(dir, 'ports.json'), JSON.stringify(ports));
       await writeFile(join(dir, 'pasta'), await startPasta(netns, ports, { pid: join(dir, 'pasta.pid'), log: join(dir, 'pasta.log') }));
+      await writeFile(files.hosts, hostsFile({ ip: '127.0.0.1', names: [hostname] }, [], s.extraHosts));
       if (s.mode !== 'bridge') {
         // Writes /etc/hosts (this container's and its peers') from here on.
         undo.push(await joiner.join({ id, name, hostname, aliases: s.aliases, netns, hostsPath: files.hosts, extraHosts: s.extraHosts }, s.mode));
@@ -106,7 +107,7 @@ export async function attach(root: string, id: string, name: string, s: NetworkS
       }
     }
     const hostResolvText = s.mode === 'host' && s.dns.length === 0 ? hostResolv : resolvConf(hostResolv, s.dns);
-    if (!joined) await writeFile(files.hosts, hostsFile({ ip: '127.0.0.1', names: [hostname] }, [], s.extraHosts));
+    if (!joined && !isolated) await writeFile(files.hosts, hostsFile({ ip: '127.0.0.1', names: [hostname] }, [], s.extraHosts));
     await writeFile(files.resolv, s.mode === 'none' && s.dns.length === 0 ? '' : hostResolvText);
     const mounts: ContainerMount[] = [
       { type: 'bind', source: files.hosts, destination: '/etc/hosts', readonly: false },
