@@ -103,6 +103,18 @@ if (e2eReady('kiln network e2e', ['runc', 'tar', 'pasta', 'nsenter', 'ip', 'tini
       assert.is(a, b);
       assert.is(a?.length, 12);
       assert.match(hosts ?? '', /^10\.89\.0\.\d+\tsrv api /);
+      // A running container on the default network joins testnet and is found by name from then on.
+      const other = await serve(['--name', 'other', 'bb:test', ...HTTPD]);
+      try {
+        await waitFor(async () => (await containersRunning()) >= 2 || undefined, () => other.output());
+        fx.ok(['network', 'connect', 'testnet', 'other']);
+        const viaConnect = fx.ok(['run', '--rm', '--network', 'testnet', 'bb:test', 'wget', '-q', '-O', '-', 'http://other:8080/']);
+        assert.is(viaConnect.stdout.trim().length, 12);
+        fx.ok(['network', 'disconnect', 'testnet', 'other']);
+        assert.is.not(fx.kiln(['run', '--rm', '--network', 'testnet', 'bb:test', 'wget', '-q', '-T', '2', '-O', '-', 'http://other:8080/']).code, 0);
+      } finally {
+        await stop(other);
+      }
       const removing = fx.kiln(['network', 'rm', 'testnet']);
       assert.is(removing.code, 1);
       assert.match(removing.stderr, /network testnet has active endpoints: srv/);

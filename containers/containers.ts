@@ -67,7 +67,9 @@ export class Containers {
     if (s.mode === 'host' || s.mode === 'none') throw new FailedPreconditionError(`container ${c.record.name} uses the ${s.mode} network: it cannot join another`);
     const net = await this.networks.store.get(network);
     if ((await this.networks.store.membership(c.record.id)).some((m) => m.network.id === net.id)) throw new FailedPreconditionError(`container ${c.record.name} is already connected to network ${net.name}`);
-    await this.networks.store.join({ id: c.record.id, name: c.record.name, hostname: s.hostname ?? c.record.id.slice(0, 12), aliases, netns, hostsPath: `${netns.slice(0, -'netns'.length)}hosts`, extraHosts: s.extraHosts }, net.name);
+    const owner = await this.networks.ownerOf(c.record.id);
+    if (owner === undefined) throw new FailedPreconditionError(`container ${c.record.name} has no network of its own to connect`);
+    await this.networks.store.join({ owner, id: c.record.id, name: c.record.name, hostname: s.hostname ?? c.record.id.slice(0, 12), aliases, netns, hostsPath: `${netns.slice(0, -'netns'.length)}hosts`, extraHosts: s.extraHosts }, net.name);
   }
 
   /** `kiln network disconnect`: takes a running container off a network. */
@@ -91,6 +93,9 @@ export class Containers {
   /** Creates a container (`kiln create`); it is not started. */
   async create(req: CreateRequest, options: { readonly ownedByThisProcess?: boolean } = {}): Promise<ContainerRecord> {
     if (req.autoRemove && req.restart.name !== 'no') throw new InvalidArgumentError('conflicting options: --restart and --rm');
+    // Like docker: an unknown network fails the create, not the start.
+    if (!['bridge', 'host', 'none'].includes(req.network.mode)) await this.networks.store.get(req.network.mode);
+    else if (req.network.aliases.length > 0) throw new InvalidArgumentError('--network-alias is only for user-defined networks');
     return createContainer(req, { records: this.records, images: this.#deps.images, snapshotter: await this.#deps.snapshotter(), tmpDir: this.#deps.tmpDir }, options.ownedByThisProcess === true);
   }
 

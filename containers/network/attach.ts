@@ -58,12 +58,16 @@ export interface Member {
   /** Its /etc/hosts, rewritten as containers come and go. */
   readonly hostsPath: string;
   readonly extraHosts: readonly HostEntry[];
+  /** The process running the container; default: this one. */
+  readonly owner?: string;
 }
 
 /** The peer-facing part of user-defined networks (bridge.ts), injected to keep this file about one container. */
 export interface Joiner {
   /** Joins the container's namespace to its networks; returns its addresses (for /etc/hosts) and the undo. */
   join(c: Member, network: string): Promise<() => Promise<void>>;
+  /** Takes the container off every network it is on (also those joined by `network connect`). */
+  leaveAll(container: string): Promise<void>;
 }
 
 export function containerDir(root: string, id: string): string {
@@ -84,7 +88,7 @@ export async function attach(root: string, id: string, name: string, s: NetworkS
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(join(dir, 'owner'), selfTag());
   const files = { hosts: join(dir, 'hosts'), resolv: join(dir, 'resolv.conf') };
-  const undo: (() => Promise<void>)[] = [() => releaseDir(dir)];
+  const undo: (() => Promise<void>)[] = [() => releaseDir(dir), () => joiner.leaveAll(id)];
   const release = async (): Promise<void> => {
     for (const step of undo.reverse()) await step().catch(() => undefined);
   };
@@ -102,7 +106,7 @@ export async function attach(root: string, id: string, name: string, s: NetworkS
       await writeFile(files.hosts, hostsFile({ ip: '127.0.0.1', names: [hostname] }, [], s.extraHosts));
       if (s.mode !== 'bridge') {
         // Writes /etc/hosts (this container's and its peers') from here on.
-        undo.push(await joiner.join({ id, name, hostname, aliases: s.aliases, netns, hostsPath: files.hosts, extraHosts: s.extraHosts }, s.mode));
+        await joiner.join({ id, name, hostname, aliases: s.aliases, netns, hostsPath: files.hosts, extraHosts: s.extraHosts }, s.mode);
         joined = true;
       }
     }

@@ -155,7 +155,7 @@ export class NetworkStore implements Joiner {
       const ifname = await freeIfname(c.netns);
       await ipIn(netns, [`link add ${veth} type veth peer name ${ifname} netns ${c.netns}`, `link set ${veth} master ${BRIDGE} up`]);
       await ipIn(c.netns, [`addr add ${ip}/${subnet.prefix} dev ${ifname}`, `link set ${ifname} up`]);
-      const endpoint: Endpoint = { container: c.id, name: c.name, hostname: c.hostname, aliases: c.aliases, ip, hostsPath: c.hostsPath, extraHosts: c.extraHosts, owner: selfTag() };
+      const endpoint: Endpoint = { container: c.id, name: c.name, hostname: c.hostname, aliases: c.aliases, ip, hostsPath: c.hostsPath, extraHosts: c.extraHosts, owner: c.owner ?? selfTag() };
       await mkdir(join(this.#dir, net.id, 'endpoints'), { recursive: true });
       await writeFile(join(this.#dir, net.id, 'endpoints', `${c.id}.json`), JSON.stringify(endpoint));
     });
@@ -174,6 +174,10 @@ export class NetworkStore implements Joiner {
       await unlink(file);
     });
     await this.#refreshHosts();
+  }
+
+  async leaveAll(container: string): Promise<void> {
+    for (const m of await this.membership(container)) await this.leave(container, m.network.name).catch(() => undefined);
   }
 
   /** The networks a container is on, with its address on each. */

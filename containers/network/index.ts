@@ -50,6 +50,11 @@ export class Networks {
     return join(this.dir, 'containers', id, 'netns');
   }
 
+  /** The process running a container's network (its supervisor), if it runs. */
+  async ownerOf(id: string): Promise<string | undefined> {
+    return (await readFile(join(this.dir, 'containers', id, 'owner'), 'utf8').catch(() => undefined))?.trim();
+  }
+
   /** Removes the networks of containers whose process is gone (pasta, namespaces). */
   sweep(): Promise<{ removed: number; failures: string[] }> {
     return sweepContainers(this.dir);
