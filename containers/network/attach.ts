@@ -14,7 +14,7 @@
  * pasta for outbound traffic and published ports), a user-defined network
  * (the same, plus a veth into the network's bridge: bridge.ts), `host`, `none`.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerMount, NetworkMode } from '../../executor/index.js';
 import { InvalidArgumentError } from '../../util/errors.js';
@@ -144,14 +144,14 @@ async function releaseDir(dir: string): Promise<void> {
  */
 export async function sweepContainers(root: string): Promise<{ removed: number; failures: string[] }> {
   const base = join(root, 'containers');
-  const names = await import('node:fs/promises').then((fs) => fs.readdir(base)).catch(() => [] as string[]);
+  const names = await readdir(base).catch(() => [] as string[]);
   let removed = 0;
   const failures: string[] = [];
   for (const id of names) {
     const dir = join(base, id);
     const owner = (await ifExists(readFile(join(dir, 'owner'), 'utf8')))?.trim();
-    if (owner !== undefined && tagAlive(owner) !== false) continue;
-    if (owner === undefined) continue; // being created right now (owner is written first thing)
+    // No owner yet: being created right now (the owner is written first thing).
+    if (owner === undefined || tagAlive(owner) !== false) continue;
     try {
       await releaseDir(dir);
       removed++;

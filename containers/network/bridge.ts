@@ -17,7 +17,7 @@
  * kiln rewrites in every member when one comes or goes (Docker's embedded
  * DNS server answers the same questions).
  */
-import { mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isMounted } from '../../executor/index.js';
@@ -28,7 +28,7 @@ import { selfTag, tagAlive } from '../../util/owner-tag.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { Joiner, Member } from './attach.js';
 import { hostsFile, type HostEntry } from './etc.js';
-import { createNetns, ipIn, removeNetns } from './netns.js';
+import { createNetns, ipIn, removeNetns, run } from './netns.js';
 import { addressAt, formatCidr, parseCidr, type Subnet } from './subnet.js';
 
 /** A user-defined network. */
@@ -221,7 +221,6 @@ export class NetworkStore implements Joiner {
 }
 
 async function truncateTo(path: string, text: string): Promise<void> {
-  const { open } = await import('node:fs/promises');
   const fh = await open(path, 'r+');
   try {
     await fh.truncate(0);
@@ -242,7 +241,6 @@ function vethName(container: string, network: string): string {
 
 /** `eth1`, `eth2`, … : the first name free in the container's namespace (pasta's tap is eth0). */
 async function freeIfname(netns: string): Promise<string> {
-  const { run } = await import('./netns.js');
   const out = await run('nsenter', [`--net=${netns}`, '--', 'ip', '-o', 'link', 'show']);
   for (let i = 1; ; i++) if (!out.includes(`: eth${i}:`) && !out.includes(`: eth${i}@`)) return `eth${i}`;
 }
