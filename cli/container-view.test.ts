@@ -17,7 +17,7 @@ const container = (status: Container['state']['status'], extra: Partial<Containe
     snapshot: 'container-x',
     process: { args: ['sh', '-c', 'echo a long command line here'], env: [], cwd: '/' },
     mounts: [],
-    network: 'host',
+    network: { mode: 'host', ports: [], extraHosts: [], dns: [], aliases: [] },
     tty: false,
     interactive: false,
     autoRemove: false,

@@ -49,7 +49,7 @@ export function psRow(c: Container, noTrunc: boolean, now = Date.now()): PsRow {
     Status: statusText(c, now),
     Names: r.name,
     Labels: Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(','),
-    Networks: r.network,
+    Networks: r.network.mode,
   };
 }
 

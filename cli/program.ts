@@ -7,6 +7,7 @@ import { makeParseCommand } from './commands/parse.js';
 import { makeLoginCommand, makeLogoutCommand, makePullCommand, makePushCommand } from './commands/registry-cmds.js';
 import { makeRunCommand } from './commands/run.js';
 import { containerCommands, makeContainerCommand } from './commands/containers.js';
+import { makeNetworkCommand, makePortCommand } from './commands/network.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
 import { makeVersionCommand } from './commands/version.js';
 import { makeCompletionCommand } from './completion.js';
@@ -36,6 +37,8 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeParseCommand(ctx))
     .addCommand(makeRunCommand(ctx))
     .addCommand(makeContainerCommand(ctx))
+    .addCommand(makeNetworkCommand(ctx))
+    .addCommand(makePortCommand(ctx))
     .addCommand(makeImagesCommand(ctx))
     .addCommand(makeImportCommand(ctx))
     .addCommand(makeSaveCommand())

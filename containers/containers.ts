@@ -22,6 +22,7 @@ import { RecordStore } from './records.js';
 import { supervise, type AttachStdio } from './supervise.js';
 import type { Container, ContainerRecord, ContainerState, CreateRequest } from './types.js';
 import { CREATED } from './create.js';
+import { Networks, type PortBinding } from './network/index.js';
 
 /** What Containers needs from the root (cli/worker.ts provides it). */
 export interface ContainersDeps {
@@ -32,6 +33,8 @@ export interface ContainersDeps {
   /** The executor for a runtime (`--runtime` value, undefined: the default). */
   executor(runtime: string | undefined): Promise<OciRuntimeExecutor>;
   tmpDir(): Promise<string>;
+  /** `<root>/network` (RootLayout.network): container networks and user-defined networks. */
+  readonly networkDir: string;
   /** The argv (command first) of a new process that runs {@link Containers.supervise} for `id`. */
   supervisorArgv(id: string): string[];
 }
@@ -45,16 +48,55 @@ export interface StartOptions {
 /** The container lifecycle; see the module comment. */
 export class Containers {
   readonly records: RecordStore;
+  readonly networks: Networks;
   readonly #deps: ContainersDeps;
 
   constructor(deps: ContainersDeps) {
     this.#deps = deps;
     this.records = new RecordStore(deps.dir);
+    this.networks = new Networks(deps.networkDir);
+  }
+
+  /**
+   * `kiln network connect`: joins a running container to a user-defined
+   * network now (for this run; the record keeps its network of `run`).
+   */
+  async connect(network: string, ref: string, aliases: readonly string[] = []): Promise<void> {
+    const c = await this.#running(ref, 'connect');
+    const netns = this.networks.netnsOf(c.record.id);
+    const s = c.record.network;
+    if (s.mode === 'host' || s.mode === 'none') throw new FailedPreconditionError(`container ${c.record.name} uses the ${s.mode} network: it cannot join another`);
+    const net = await this.networks.store.get(network);
+    if ((await this.networks.store.membership(c.record.id)).some((m) => m.network.id === net.id)) throw new FailedPreconditionError(`container ${c.record.name} is already connected to network ${net.name}`);
+    const owner = await this.networks.ownerOf(c.record.id);
+    if (owner === undefined) throw new FailedPreconditionError(`container ${c.record.name} has no network of its own to connect`);
+    await this.networks.store.join({ owner, id: c.record.id, name: c.record.name, hostname: s.hostname ?? c.record.id.slice(0, 12), aliases, netns, hostsPath: `${netns.slice(0, -'netns'.length)}hosts`, extraHosts: s.extraHosts }, net.name);
+  }
+
+  /** `kiln network disconnect`: takes a running container off a network. */
+  async disconnect(network: string, ref: string): Promise<void> {
+    const c = await this.#running(ref, 'disconnect');
+    await this.networks.store.leave(c.record.id, network);
+  }
+
+  async #running(ref: string, what: string): Promise<Container> {
+    const c = await this.get(ref);
+    if (c.state.status !== 'running') throw new FailedPreconditionError(`container ${c.record.name} is not running: network ${what} works on running containers only (not implemented for stopped ones)`);
+    return c;
+  }
+
+  /** `kiln port`: the published ports of a running container. */
+  async ports(ref: string): Promise<PortBinding[]> {
+    const c = await this.get(ref);
+    return c.state.status === 'running' ? this.networks.ports(c.record.id) : [];
   }
 
   /** Creates a container (`kiln create`); it is not started. */
   async create(req: CreateRequest, options: { readonly ownedByThisProcess?: boolean } = {}): Promise<ContainerRecord> {
     if (req.autoRemove && req.restart.name !== 'no') throw new InvalidArgumentError('conflicting options: --restart and --rm');
+    // Like docker: an unknown network fails the create, not the start.
+    if (!['bridge', 'host', 'none'].includes(req.network.mode)) await this.networks.store.get(req.network.mode);
+    else if (req.network.aliases.length > 0) throw new InvalidArgumentError('--network-alias is only for user-defined networks');
     return createContainer(req, { records: this.records, images: this.#deps.images, snapshotter: await this.#deps.snapshotter(), tmpDir: this.#deps.tmpDir }, options.ownedByThisProcess === true);
   }
 
@@ -258,7 +300,7 @@ export class Containers {
   async #supervise(record: ContainerRecord, options: StartOptions & { onStart?: () => void }): Promise<number> {
     const executor = await this.#deps.executor(record.runtime);
     const snapshotter = await this.#deps.snapshotter();
-    return supervise(record, { records: this.records, executor, snapshotter, remove: (id) => this.#removeRecord(record, id) }, options);
+    return supervise(record, { records: this.records, executor, snapshotter, networks: this.networks, remove: (id) => this.#removeRecord(record, id) }, options);
   }
 
   /** Starts the supervisor process and waits for its report (started, or why not). */
