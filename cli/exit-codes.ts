@@ -39,6 +39,8 @@ export function exitCodeFor(err: unknown, state: ExitState, code = 0): number {
   const run = state.command === 'run';
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : run ? EXIT_RUN_FAILED : EXIT_USAGE;
   if (run) return startCode(err) ?? EXIT_RUN_FAILED;
+  // `docker exec`: 126/127 when the command could not be run, 1 for its own failures.
+  if (state.command === 'exec') return startCode(err) ?? EXIT_FAILURE;
   if (!state.working && err instanceof InvalidArgumentError) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
