@@ -151,7 +151,7 @@ if (e2eReady('kiln network e2e', ['runc', 'tar', 'pasta', 'nsenter', 'ip', 'tini
     assert.is(capEff, 'CapEff:\t00000000a80425fa'); // Docker's default set minus CAP_CHOWN (bit 0)
     assert.match(groups ?? '', /\b123\b/);
     const bad = fx.kiln(['run', '--rm', '--cap-add', 'bogus', 'bb:test', 'true']);
-    assert.is(bad.code, 1);
+    assert.is(bad.code, 125, 'a bad kiln run flag value, as docker run');
     assert.match(bad.stderr, /--cap-add: unknown capability "bogus"/);
   });
 
