@@ -67,7 +67,7 @@ async function runContainer(ref: string, args: string[], opts: RunOptions, cmd: 
   const config = (await w.images.config(image)).config ?? {};
   const proc = await runProcess(config, { env: opts.env, envFile: opts.envFile, ...pick(opts) }, args);
   const mounts: ContainerMount[] = opts.volume.map((v) => ({ type: 'bind', ...parseVolume(v) }));
-  const executor = await w.executor((cmd.optsWithGlobals() as { runtime?: string }).runtime);
+  const executor = await w.executor();
   const sn = await w.snapshotter();
   const top = await unpackImage(w.images, sn, image, { mounter: { mountAll, unmount: (t) => unmount(t) }, tmpDir: await w.tmpDir() });
   const id = opts.name ?? randomBytes(6).toString('hex');

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ownedLabels, type Mount } from '../../cache/index.js';
-import type { BuildEnv } from './env.js';
+import type { Worker } from './worker.js';
 
 /** A mounted directory and how to let it go. */
 export interface MountedDir {
@@ -16,7 +16,7 @@ export interface MountedDir {
 }
 
 /** Mounts `mounts` on a fresh temp dir (a single bind is used in place, without mounting). */
-export async function mountDir(env: BuildEnv, mounts: readonly Mount[]): Promise<MountedDir> {
+export async function mountDir(env: Pick<Worker, 'mounter' | 'tmpDir'>, mounts: readonly Mount[]): Promise<MountedDir> {
   const [only] = mounts;
   if (mounts.length === 1 && only?.type === 'bind') return { path: only.source, release: async () => undefined };
   const dir = await mkdtemp(join(env.tmpDir, 'kiln-mnt-'));
@@ -36,7 +36,7 @@ export async function mountDir(env: BuildEnv, mounts: readonly Mount[]): Promise
 }
 
 /** A read-only view of committed snapshot `key` (an empty dir for `undefined`), mounted. */
-export async function viewOf(env: BuildEnv, key: string | undefined): Promise<MountedDir> {
+export async function viewOf(env: Pick<Worker, 'mounter' | 'tmpDir' | 'snapshotter'>, key: string | undefined): Promise<MountedDir> {
   const viewKey = `view-${randomBytes(6).toString('hex')}`;
   const mounts = await env.snapshotter.view(viewKey, key, { labels: ownedLabels() });
   try {
