@@ -2,8 +2,8 @@
  * Turning a finished step into a committed snapshot and, unless its diff is
  * empty, a layer blob. The layer's diffID and size are stored as labels on
  * the committed snapshot, so a cached step's layer is known without diffing
- * again. Snapshot keys are derived from cache keys, so a later kiln process
- * finds them again.
+ * again (cache/step-snapshot.ts); the cache index records the key, so a later
+ * kiln process finds the step again (result.ts).
  */
 import { rmSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
