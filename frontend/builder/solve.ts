@@ -3,6 +3,7 @@
  * manifest in the content store (naming it is outputs.ts's). A failure points
  * at its Dockerfile lines.
  */
+import PQueue from 'p-queue';
 import type { Range } from '../../parser/runtime.js';
 import { planBuild, type BuildPlan, type PlannedStage, type Step } from '../plan/index.js';
 import { Solver, VertexError, type Edge, type Solved } from '../../solver/index.js';
@@ -19,6 +20,9 @@ import { EMPTY_ROOTFS, stepInput, type StepResult } from './result.js';
 import type { BuildProgress } from './progress.js';
 import type { BuildScope } from './scope.js';
 import type { Worker } from './worker.js';
+
+/** Step results loaded at once for the export. */
+const LOADS_AT_ONCE = 16;
 
 /** A solved build: the image (written, not named), its id, the target's rootfs and the plan. */
 export interface Solution {
@@ -117,18 +121,21 @@ function stagesOf(p: BuildPlan, stage: PlannedStage): PlannedStage[] {
  * The result of every executed step of `stages`, for the export. The solve
  * of the target reached them all: a step it built is held by the solver, one
  * it found cached is loaded from its record (ancestors of a cache hit are not
- * loaded by the hit itself). Loaded together, so their reuses share one turn
- * at the lease lock.
+ * loaded by the hit itself). Loaded a few at a time, so reuses arriving
+ * together share one turn at the lease lock.
  */
 async function stepResults(solver: Solver, edges: ReadonlyMap<Step, Edge>, stages: readonly PlannedStage[], options: { noCache: boolean; signal?: AbortSignal }): Promise<Map<Step, StepResult>> {
   const steps = stages.flatMap((s) => s.steps).filter((s) => s.kind !== 'config');
+  const queue = new PQueue({ concurrency: LOADS_AT_ONCE });
   const solved = await Promise.all(
-    steps.map(async (step) => {
-      const edge = edges.get(step);
-      if (edge === undefined) throw new Error(`internal: ${step.kind} step has no edge`);
-      const r = stepInput((await solver.solve(edge, options)).result) ?? EMPTY_ROOTFS;
-      return [step, r] as const;
-    }),
+    steps.map((step) =>
+      queue.add(async () => {
+        const edge = edges.get(step);
+        if (edge === undefined) throw new Error(`internal: ${step.kind} step has no edge`);
+        const r = stepInput((await solver.solve(edge, options)).result) ?? EMPTY_ROOTFS;
+        return [step, r] as const;
+      }, { throwOnTimeout: true }),
+    ),
   );
   return new Map(solved);
 }
