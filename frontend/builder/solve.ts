@@ -3,6 +3,7 @@
  * manifest in the content store (naming it is outputs.ts's). A failure points
  * at its Dockerfile lines.
  */
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Range } from '../../parser/runtime.js';
 import { planBuild, type BuildPlan, type PlannedStage, type Step } from '../plan/index.js';
@@ -127,17 +128,27 @@ function stagesOf(p: BuildPlan, stage: PlannedStage): PlannedStage[] {
 async function stepResults(solver: Solver, edges: ReadonlyMap<Step, Edge>, stages: readonly PlannedStage[], options: { noCache: boolean; signal?: AbortSignal }): Promise<Map<Step, StepResult>> {
   const steps = stages.flatMap((s) => s.steps).filter((s) => s.kind !== 'config');
   const queue = new PQueue({ concurrency: LOADS_AT_ONCE });
-  const solved = await Promise.all(
-    steps.map((step) =>
-      queue.add(async () => {
-        const edge = edges.get(step);
-        if (edge === undefined) throw new Error(`internal: ${step.kind} step has no edge`);
-        const r = stepInput((await solver.solve(edge, options)).result) ?? EMPTY_ROOTFS;
-        return [step, r] as const;
-      }, { throwOnTimeout: true }),
-    ),
-  );
-  return new Map(solved);
+  // One listener on the caller's signal for all the loads; each solve listens to this one.
+  const loads = new AbortController();
+  setMaxListeners(LOADS_AT_ONCE + 1, loads.signal);
+  const stop = (): void => loads.abort(options.signal?.reason);
+  if (options.signal?.aborted === true) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const solved = await Promise.all(
+      steps.map((step) =>
+        queue.add(async () => {
+          const edge = edges.get(step);
+          if (edge === undefined) throw new Error(`internal: ${step.kind} step has no edge`);
+          const r = stepInput((await solver.solve(edge, { noCache: options.noCache, signal: loads.signal })).result) ?? EMPTY_ROOTFS;
+          return [step, r] as const;
+        }, { throwOnTimeout: true }),
+      ),
+    );
+    return new Map(solved);
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
 }
 
 /**
