@@ -130,6 +130,18 @@ test('FROM <stage>: the image has the base stage\'s layers then its own, with th
     assert.is(w.executorCalls.specs.length, 2);
   }));
 
+test('a cached rebuild keeps the layers its top was built on, even after another build rewrote a shared step\'s record', () =>
+  withWorker(async (w) => {
+    const a = await contextRequest(w, 'a', { Dockerfile: 'FROM scratch\nRUN date > /shared\nRUN echo a > /a\n' });
+    const b = await contextRequest(w, 'b', { Dockerfile: 'FROM scratch\nRUN date > /shared\nRUN echo b > /b\n' });
+    const first = await build({ ...a, tags: ['a'] }, w);
+    // --no-cache runs the shared step again (new content) and records it over A's.
+    await build({ ...b, noCache: true }, w);
+    const again = await build({ ...a, tags: ['a'] }, w);
+    assert.is(again.imageId, first.imageId, 'the image is the one its top snapshot was built from');
+    assert.is(w.executorCalls.specs.length, 4);
+  }));
+
 test('SOURCE_DATE_EPOCH sets every history time and created, so two clean roots give one image id', async () => {
   const ids: string[] = [];
   for (let i = 0; i < 2; i++) {

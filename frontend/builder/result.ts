@@ -20,13 +20,16 @@ export class StepResult implements Result {
   readonly id: string;
   /** The committed snapshot; undefined for the empty rootfs. */
   readonly snapshot: string | undefined;
+  /** The snapshot it was built on (its input's), as the snapshotter records it; undefined when unknown or none. */
+  readonly parent: string | undefined;
   /** The layer blob of the step's change; undefined when it changed nothing, and for a base image's snapshot. */
   readonly layer: StepLayer | undefined;
   /** When the step first ran (ms): its history `created`, stable across cached rebuilds; undefined for the empty rootfs. */
   readonly createdAt: number | undefined;
 
-  constructor(out: { readonly snapshot: string | undefined; readonly layer?: StepLayer | undefined; readonly createdAt?: number | undefined }) {
+  constructor(out: { readonly snapshot: string | undefined; readonly parent?: string | undefined; readonly layer?: StepLayer | undefined; readonly createdAt?: number | undefined }) {
     this.snapshot = out.snapshot;
+    this.parent = out.parent;
     this.id = out.snapshot ?? '';
     this.layer = out.layer;
     this.createdAt = out.createdAt;
@@ -42,7 +45,7 @@ export const EMPTY_ROOTFS = new StepResult({ snapshot: undefined });
 
 /** The result a committed snapshot stands for (its step labels, see cache/step-snapshot.ts). */
 export function resultOf(info: SnapshotInfo): StepResult {
-  return new StepResult({ snapshot: info.key, layer: stepLayerOf(info), createdAt: stepCreatedAt(info) });
+  return new StepResult({ snapshot: info.key, parent: info.parent, layer: stepLayerOf(info), createdAt: stepCreatedAt(info) });
 }
 
 /** The committed snapshot `key`, or undefined when it is gone (or not committed). */

@@ -3,27 +3,23 @@
  * manifest in the content store (naming it is outputs.ts's). A failure points
  * at its Dockerfile lines.
  */
-import { setMaxListeners } from 'node:events';
-import PQueue from 'p-queue';
 import type { Range } from '../../parser/runtime.js';
 import { planBuild, type BuildPlan, type PlannedStage, type Step } from '../plan/index.js';
 import { Solver, VertexError, type Edge, type Solved } from '../../solver/index.js';
 import { hostPlatform, writeImage, type Descriptor, type ImageRecord, type Platform } from '../../store/index.js';
 import { exportCache, importCache } from '../../remotecache/index.js';
-import { findError, NotFoundError } from '../../util/errors.js';
+import { FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
 import { asNoSpace, isNoSpace, whileWriting } from '../../util/no-space.js';
 import { BuildStepError } from './errors.js';
 import { stageImage } from './export.js';
 import { buildGraph } from './graph.js';
 import { parseCached } from './parse-cache.js';
 import type { BuildRequest } from './request.js';
-import { EMPTY_ROOTFS, stepInput, type StepResult } from './result.js';
+import { committedInfo, EMPTY_ROOTFS, resultOf, stepInput, type StepResult } from './result.js';
+import type { Snapshotter } from '../../cache/index.js';
 import type { BuildProgress } from './progress.js';
 import type { BuildScope } from './scope.js';
 import type { Worker } from './worker.js';
-
-/** Step results loaded at once for the export. */
-const LOADS_AT_ONCE = 16;
 
 /** A solved build: the image (written, not named), its id, the target's rootfs and the plan. */
 export interface Solution {
@@ -85,14 +81,13 @@ export async function solve(scope: BuildScope, progress: BuildProgress, signal: 
   try {
     const solveOptions = { noCache: request.noCache, ...sig };
     let solved: Solved;
-    let results: Map<Step, StepResult>;
     try {
       solved = await solver.solve(target, solveOptions);
-      results = await stepResults(solver, graph.stepEdges, stagesOf(p, targetStage), solveOptions);
     } catch (err) {
       throw locate(err, graph.ranges, request.dockerfile.filename, root);
     }
     const rootfs = stepInput(solved.result) ?? EMPTY_ROOTFS;
+    const results = await stepResults(solved, worker.snapshotter, graph.stepEdges, stagesOf(p, targetStage), rootfs);
     const manifest = await whileWriting(root, 'writing the image', async () => {
       const image = await stageImage(scope, p, targetStage, results);
       return writeImage(worker.content, image.config, image.layers);
@@ -119,36 +114,32 @@ function stagesOf(p: BuildPlan, stage: PlannedStage): PlannedStage[] {
 }
 
 /**
- * The result of every executed step of `stages`, for the export. The solve
- * of the target reached them all: a step it built is held by the solver, one
- * it found cached is loaded from its record (ancestors of a cache hit are not
- * loaded by the hit itself). Loaded a few at a time, so reuses arriving
- * together share one turn at the lease lock.
+ * The result of every executed step of `stages` (the target's stage and the
+ * stages it is built on), for the export, read from the solve: each step
+ * edge's result id, built or named by its cache record (the ancestors of a
+ * cache hit are not loaded). Each is checked against the top's own lineage
+ * (a step's result is its successor's parent): a record rewritten since the
+ * top was built (a later `--no-cache` build of a shared step) names another
+ * snapshot, and the lineage wins. Ancestors of the top are protected by the
+ * top's recorded use, so they are read without another one.
  */
-async function stepResults(solver: Solver, edges: ReadonlyMap<Step, Edge>, stages: readonly PlannedStage[], options: { noCache: boolean; signal?: AbortSignal }): Promise<Map<Step, StepResult>> {
-  const steps = stages.flatMap((s) => s.steps).filter((s) => s.kind !== 'config');
-  const queue = new PQueue({ concurrency: LOADS_AT_ONCE });
-  // One listener on the caller's signal for all the loads; each solve listens to this one.
-  const loads = new AbortController();
-  setMaxListeners(LOADS_AT_ONCE + 1, loads.signal);
-  const stop = (): void => loads.abort(options.signal?.reason);
-  if (options.signal?.aborted === true) stop();
-  options.signal?.addEventListener('abort', stop, { once: true });
-  try {
-    const solved = await Promise.all(
-      steps.map((step) =>
-        queue.add(async () => {
-          const edge = edges.get(step);
-          if (edge === undefined) throw new Error(`internal: ${step.kind} step has no edge`);
-          const r = stepInput((await solver.solve(edge, { noCache: options.noCache, signal: loads.signal })).result) ?? EMPTY_ROOTFS;
-          return [step, r] as const;
-        }, { throwOnTimeout: true }),
-      ),
-    );
-    return new Map(solved);
-  } finally {
-    options.signal?.removeEventListener('abort', stop);
+async function stepResults(solved: Solved, sn: Snapshotter, edges: ReadonlyMap<Step, Edge>, stages: readonly PlannedStage[], top: StepResult): Promise<Map<Step, StepResult>> {
+  const newestFirst = stages.flatMap((s) => s.steps.filter((step) => step.kind !== 'config').reverse());
+  const out = new Map<Step, StepResult>();
+  let expected: string | undefined = top.snapshot;
+  for (const step of newestFirst) {
+    const edge = edges.get(step);
+    if (edge === undefined) throw new Error(`internal: ${step.kind} step has no edge`);
+    if (expected === undefined) throw new Error(`internal: ${step.kind} step without a snapshot`);
+    const recorded = solved.resultId(edge);
+    let r = recorded === undefined ? undefined : await committedInfo(sn, recorded);
+    if (r?.key !== expected) r = await committedInfo(sn, expected);
+    if (r === undefined) throw new FailedPreconditionError(`build step snapshot ${expected} is gone; build again`);
+    const result = resultOf(r);
+    out.set(step, result);
+    expected = result.parent;
   }
+  return out;
 }
 
 /**

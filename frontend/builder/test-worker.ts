@@ -44,15 +44,17 @@ export class FakeExecutor implements Executor {
 /**
  * The default fake process: `sh -c` scripts of `&&`-joined commands, each
  * `echo TEXT > /path` (writes TEXT and a newline inside the rootfs), `echo
- * TEXT` (stdout), `exit N`, or `block` (waits until the build is cancelled).
+ * TEXT` (stdout), `date > /path` (writes something new every time, like a step
+ * that is not reproducible), `exit N`, or `block` (waits until the build is cancelled).
  */
+let clock = 0;
 export const shellLike: FakeProcess = async (spec, rootfs, io) => {
   const script = spec.args[0] === '/bin/sh' && spec.args[1] === '-c' ? (spec.args[2] ?? '') : spec.args.join(' ');
   for (const cmd of script.split('&&').map((c) => c.trim())) {
     let m: RegExpExecArray | null;
-    if ((m = /^echo (.*) > (\S+)$/.exec(cmd)) !== null) {
+    if ((m = /^(?:echo (.*)|date) > (\S+)$/.exec(cmd)) !== null) {
       const path = posix.resolve(spec.cwd ?? '/', m[2] ?? '');
-      await writeFile(await resolveInRoot(rootfs, path), `${m[1] ?? ''}\n`);
+      await writeFile(await resolveInRoot(rootfs, path), `${m[1] ?? `tick ${++clock}`}\n`);
     } else if ((m = /^echo (.*)$/.exec(cmd)) !== null) {
       io.stdout.write(`${m[1] ?? ''}\n`);
     } else if ((m = /^exit (\d+)$/.exec(cmd)) !== null) {
