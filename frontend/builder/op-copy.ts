@@ -5,7 +5,7 @@
  * parent by kiln itself, never following a symlink out of the rootfs.
  * See https://docs.docker.com/reference/dockerfile/#copy
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addUrl, ContextHasher, copySelection, isGitUrl, isRemoteUrl, selectSources, type Selection } from '../context/index.js';
 import type { CopyStep } from '../plan/index.js';
@@ -17,7 +17,7 @@ import { whileWriting } from '../../util/no-space.js';
 import { stepInput } from './result.js';
 import { xxhash, type BuildScope } from './scope.js';
 import { changeStep } from './step-change.js';
-import { viewOf, type MountedDir } from './views.js';
+import { releaseAll, viewOf, type MountedDir } from './views.js';
 
 export class CopyOp implements Op {
   readonly #scope: BuildScope;
@@ -54,10 +54,11 @@ export class CopyOp implements Op {
       try {
         const target = await active.hostPath();
         await whileWriting(root, `copying files for ${name}`, () => this.#copyInto(target, inputs[1], scratch, held, ctx));
-      } finally {
-        for (const m of held.reverse()) await m.release().catch(() => undefined);
-        await rm(scratch, { recursive: true, force: true });
+      } catch (err) {
+        await releaseAll(held, scratch).catch(() => undefined);
+        throw err;
       }
+      await releaseAll(held, scratch);
     });
     return [out];
   }

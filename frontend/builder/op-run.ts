@@ -4,7 +4,7 @@
  * See https://docs.docker.com/reference/dockerfile/#run
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ContainerMount } from '../../executor/index.js';
@@ -19,7 +19,7 @@ import { mountSource, writableSource } from './mount-source.js';
 import { stepInput } from './result.js';
 import type { BuildScope } from './scope.js';
 import { changeStep } from './step-change.js';
-import { viewOf, type MountedDir } from './views.js';
+import { releaseAll, viewOf, type MountedDir } from './views.js';
 import type { Worker } from './worker.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
@@ -67,11 +67,11 @@ export class RunOp implements Op {
         ));
         // Checked before the snapshot is removed: its files may be what filled the disk.
         if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode, (await isFull(await active.layerDir())) ? root : undefined);
-      } finally {
-        // Last mounted first: an rw overlay may sit on a view.
-        for (const m of held.reverse()) await m.release().catch(() => undefined);
-        await rm(scratch, { recursive: true, force: true });
+      } catch (err) {
+        await releaseAll(held, scratch).catch(() => undefined);
+        throw err;
       }
+      await releaseAll(held, scratch);
     });
     return [out];
   }

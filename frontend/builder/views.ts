@@ -53,3 +53,22 @@ export async function viewOf(env: Pick<Worker, 'mounter' | 'tmpDir' | 'snapshott
     throw err;
   }
 }
+
+/**
+ * Releases `held`, last mounted first (an rw overlay may sit on a view), and
+ * then removes `scratch`. Every release is tried; the first failure is thrown
+ * and `scratch` is kept (something may still be mounted in it: the next
+ * start's sweep unmounts and removes it), so nothing is deleted through a mount.
+ */
+export async function releaseAll(held: MountedDir[], scratch: string): Promise<void> {
+  let failure: { err: unknown } | undefined;
+  for (const m of held.splice(0).reverse()) {
+    try {
+      await m.release();
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure !== undefined) throw failure.err;
+  await rm(scratch, { recursive: true, force: true });
+}
