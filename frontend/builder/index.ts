@@ -17,5 +17,5 @@ export type {
   BuildStepStatusEvent,
   BuildWarningEvent,
 } from './progress.js';
-export { loadStepResult, StepResult } from './result.js';
+export { loadStepResult } from './result.js';
 export { BuildStepError, ExitError } from './errors.js';
