@@ -5,6 +5,7 @@
  * rebuild, where a failure points, and that a failed or cancelled build
  * leaves nothing named and no working snapshot behind.
  */
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -201,6 +202,19 @@ test('COPY of a file missing from the context fails at the COPY line, before any
     assert.is((err as BuildStepError).range.start.line, 3);
     assert.match((err as Error).message, /nope/);
     assert.is(w.executorCalls.specs.length, 0);
+  }));
+
+test('-o without an image output: a rootfs tar and an OCI archive, and no name in the store', () =>
+  withWorker(async (w) => {
+    const req = await contextRequest(w, 'c', { Dockerfile: 'FROM scratch\nCOPY a /a\nRUN echo r > /r\n', a: 'a' });
+    const tar = join(w.root, 'rootfs.tar');
+    const oci = join(w.root, 'image.oci.tar');
+    const r = await build({ ...req, tags: ['x'], outputs: [{ type: 'tar', dest: tar }, { type: 'oci', dest: oci }] }, w);
+    assert.equal(r.names, []);
+    assert.not.ok(await w.images.get('x').then(() => true, () => false), 'no image output: not named');
+    const list = (file: string): string[] => execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    assert.ok(list(tar).includes('./r') && list(tar).includes('./a'), list(tar).join(' '));
+    assert.ok(list(oci).includes('index.json') && list(oci).includes('oci-layout'), list(oci).join(' '));
   }));
 
 test('--push without a name is refused before building', () =>
