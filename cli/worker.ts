@@ -11,6 +11,7 @@ import { acquireSession, type Lease } from '../cache/index.js';
 import { NativeSnapshotter, OverlaySnapshotter, type Cleaner, type Snapshotter } from '../cache/index.js';
 import { checkOverlaySupport, mountAll, OciRuntimeExecutor, resolveRuntime, unmount } from '../executor/index.js';
 import { ImageStore } from '../store/index.js';
+import { Containers } from '../containers/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { whileWriting } from '../util/no-space.js';
@@ -33,14 +34,18 @@ export interface Worker {
   readonly swept: RootSweep;
   /** The root's snapshotter: overlayfs, or the copy-based one where overlay does not work. */
   snapshotter(): Promise<Snapshotter>;
-  /** The container executor, on the runtime chosen when the root was opened (`--runtime`); opened on first use. */
-  executor(): Promise<OciRuntimeExecutor>;
+  /** `--runtime` as the root was opened with (undefined: runc, then crun, on PATH): what builds run on. */
+  readonly runtime: string | undefined;
+  /** The container executor for a runtime (a container keeps the one it was created with). */
+  executor(runtime: string | undefined): Promise<OciRuntimeExecutor>;
   /**
    * This process's temp dir, `<root>/tmp/<pid>-<starttime>` (on the root's
    * filesystem, for mount points and scratch files); its name lets a later
    * sweep remove it, and unmount what is in it, once this process is gone.
    */
   tmpDir(): Promise<string>;
+  /** The root's containers (containers/). */
+  containers(): Containers;
 }
 
 /** `--root`, else `KILN_ROOT`, else `/var/lib/kiln` for root and `$XDG_DATA_HOME/kiln` otherwise. */
@@ -82,9 +87,16 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     keepDangling: options.keepDangling === true,
   });
   const images = await ImageStore.open(dir, content);
-  let executor: Promise<OciRuntimeExecutor> | undefined;
+  const executors = new Map<string, Promise<OciRuntimeExecutor>>();
+  const executor = (runtime: string | undefined): Promise<OciRuntimeExecutor> => {
+    let e = executors.get(runtime ?? '');
+    if (e === undefined) executors.set(runtime ?? '', (e = openExecutor(layout, runtime)));
+    return e;
+  };
   let tmp: Promise<string> | undefined;
-  return {
+  const tmpDir = (): Promise<string> => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(layout.tmp)));
+  let containers: Containers | undefined;
+  const worker: Worker = {
     root,
     layout,
     content,
@@ -92,9 +104,26 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     session,
     swept,
     snapshotter,
-    executor: () => (executor ??= openExecutor(layout, options.runtime)),
-    tmpDir: () => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(layout.tmp))),
+    runtime: options.runtime,
+    executor,
+    tmpDir,
+    containers: () =>
+      (containers ??= new Containers({
+        dir: layout.containers,
+        images,
+        snapshotter,
+        executor,
+        tmpDir,
+        // The supervisor of a detached container is this same program: `kiln container supervise ID`.
+        supervisorArgv: (id) => [process.execPath, ...process.execArgv, process.argv[1] ?? '', '--root', root, 'container', 'supervise', id],
+      })),
   };
+  // `--rm` containers whose supervisor was killed go as they would have (the executor sweep above stopped them).
+  if (existsSync(layout.containers)) {
+    const failures = await worker.containers().sweep();
+    if (failures.length > 0) return { ...worker, swept: { ...swept, failures: [...swept.failures, ...failures] } };
+  }
+  return worker;
 }
 
 async function openExecutor(layout: RootLayout, runtime: string | undefined): Promise<OciRuntimeExecutor> {
@@ -117,7 +146,7 @@ export async function openBuildWorker(w: Worker): Promise<BuildWorker> {
     snapshotter,
     mounter: { mountAll, unmount: (t) => unmount(t) },
     cacheIndex: new JsonFileCacheStore(w.layout.stepCache, loadStepResult(snapshotter)),
-    executor: () => w.executor(),
+    executor: () => w.executor(w.runtime),
     tmpDir: await w.tmpDir(),
   };
 }
