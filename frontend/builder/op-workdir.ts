@@ -17,6 +17,8 @@ import type { BuildScope } from './scope.js';
 import { changeStep } from './step-change.js';
 import { ifExists } from '../../util/if-exists.js';
 
+const ROOTLESS = process.getuid?.() !== 0;
+
 export class WorkdirOp implements Op {
   readonly #scope: BuildScope;
   readonly #step: WorkdirStep;
@@ -55,6 +57,9 @@ export async function mkdirInRoot(rootfs: string, path: string, owner: { uid: nu
     const st = await ifExists(lstat(host));
     if (st !== undefined) continue;
     await mkdir(host, { mode: 0o755 });
-    await lchown(host, owner.uid, owner.gid);
+    await lchown(host, owner.uid, owner.gid).catch((err: NodeJS.ErrnoException) => {
+      // Without root (the copy snapshotter), ownership cannot be given away: as COPY does, the directory stays the builder's.
+      if (!ROOTLESS || err.code !== 'EPERM') throw err;
+    });
   }
 }

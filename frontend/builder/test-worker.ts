@@ -3,7 +3,8 @@
  * copy-based snapshotter (no mounts), the real content, image and cache
  * stores, and a fake executor that records every RUN's spec and simulates it
  * by writing files into the rootfs, so `build()` runs without a runtime,
- * overlayfs or mount(8). Not part of the public surface.
+ * overlayfs or mount(8), and without root (files then keep the tester's
+ * owner, as COPY's do rootless). Not part of the public surface.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
