@@ -2,17 +2,18 @@
  * `kiln build`: builds a Dockerfile like `docker build` (BuildKit), stores
  * the image under every `-t`, and writes any `--output`.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret } from '../build-options.js';
 import { workerFor } from './image-cmds.js';
+import { readDockerfile } from '../dockerfile-read.js';
 import type { BuildOutput, BuildRequest } from '../../frontend/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
-import { ifExists, isNotExist } from '../../util/if-exists.js';
+import { ifExists } from '../../util/if-exists.js';
 
 interface BuildFlags {
   file?: string;
@@ -78,10 +79,7 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
   if (!st.isDirectory()) throw new InvalidArgumentError(`build context ${contextArg}: not a directory`);
   const dockerfilePath = flags.file === undefined ? join(contextDir, 'Dockerfile') : isAbsolute(flags.file) ? flags.file : resolve(flags.file);
   const dockerfileName = flags.file ?? join(contextArg, 'Dockerfile');
-  const text = await readFile(dockerfilePath, 'utf8').catch((err: unknown) => {
-    if (isNotExist(err)) throw new NotFoundError(`dockerfile ${dockerfileName}: no such file`, { cause: err });
-    throw new FailedPreconditionError(`dockerfile ${dockerfileName}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-  });
+  const text = await readDockerfile(dockerfilePath, dockerfileName);
   const filename = flags.file ?? 'Dockerfile';
   ctx.addSource(filename, text);
   const { hostPlatform } = await import('../../oci/index.js');

@@ -19,6 +19,14 @@ import { xxhash, type BuildScope } from './scope.js';
 import { changeStep } from './step-change.js';
 import { releaseAll, viewOf, type MountedDir } from './views.js';
 
+/**
+ * The version of the COPY/ADD semantics in the cache key: bumped when the
+ * same step over the same files would now write something else, so older
+ * cache records are not reused. 2: empty wildcards, --parents patterns,
+ * --chmod on created parents, ADD --chown of archive contents, sockets.
+ */
+const COPY_RULES = 2;
+
 export class CopyOp implements Op {
   readonly #scope: BuildScope;
   readonly #step: CopyStep;
@@ -41,7 +49,7 @@ export class CopyOp implements Op {
       selected = (await this.#select(await this.#scope.contextHasher(), ctx.signal)).checksum;
     }
     const deps = step.from.kind === 'context' ? [{}] : [{}, {}];
-    return { digest: sha256(canonicalJson({ op: step.isAdd ? 'add' : 'copy', def: step.definition, selected })), deps };
+    return { digest: sha256(canonicalJson({ op: step.isAdd ? 'add' : 'copy', rules: COPY_RULES, def: step.definition, selected })), deps };
   }
 
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
@@ -85,7 +93,7 @@ export class CopyOp implements Op {
       await copySelection(hasher.tree, sel, { ...common, unpack: step.isAdd && step.from.kind === 'context' && step.add?.unpack !== false });
     }
     for (const url of step.sources.filter(isRemoteUrl)) {
-      await addUrl({ ...common, url, ...(step.add?.checksum == null ? {} : { checksum: step.add.checksum }) });
+      await addUrl({ ...common, url, unpack: step.add?.unpack === true, ...(step.add?.checksum == null ? {} : { checksum: step.add.checksum }) });
     }
   }
 

@@ -21,6 +21,7 @@ import type { BuildScope } from './scope.js';
 import { changeStep } from './step-change.js';
 import { releaseAll, viewOf, type MountedDir } from './views.js';
 import type { Worker } from './worker.js';
+import { mountCacheSubpath } from './cache-source.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
 export type MountInputs = readonly (number | undefined)[];
@@ -59,6 +60,8 @@ export class RunOp implements Op {
             args: step.args,
             env: [...step.env, ...this.#secretEnv()],
             cwd: step.cwd,
+            hostname: step.hostname,
+            hostnameEnv: false,
             ...(step.user === '' ? {} : { user: step.user }),
             network: step.network === 'none' || (step.network === 'default' && request.network === 'none') ? 'none' : 'host',
             mounts,
@@ -99,7 +102,7 @@ export class RunOp implements Op {
   async #secret(m: Extract<RunMount, { type: 'secret' }>, scratch: string): Promise<ContainerMount | undefined> {
     const value = this.#scope.request.secrets?.get(m.id);
     if (value === undefined) {
-      if (m.required) throw new NotFoundError(`secret ${m.id}: not provided (kiln build --secret id=${m.id},src=FILE)`);
+      if (m.required) throw new NotFoundError(`secret ${m.id}: not found (give it with kiln build --secret id=${m.id},src=FILE)`);
       return undefined;
     }
     if (m.target === null) return undefined;
@@ -115,11 +118,9 @@ export class RunOp implements Op {
       case 'tmpfs':
         return { type: 'tmpfs', destination: m.target, options: m.size === null ? [] : [`size=${m.size}`] };
       case 'cache':
-        // Seeding a cache from a stage or the context (BuildKit's `from=`) and mounting a subpath of it
-        // (`source=`) are not done yet: refuse rather than ignore them.
+        // Seeding a cache from a stage or the context (BuildKit's `from=`) is not done yet: refuse rather than ignore it.
         if (m.from.kind !== 'scratch') throw new NotImplementedError('RUN --mount=type=cache,from=…');
-        if (m.source !== '/') throw new NotImplementedError('RUN --mount=type=cache,source=… (a subpath of the cache)');
-        return { type: 'bind', source: await cacheDir(this.#scope.worker, m), destination: m.target, readonly: m.readOnly };
+        return { type: 'bind', source: await this.#cacheSource(m, held), destination: m.target, readonly: m.readOnly };
       case 'bind': {
         const base = m.from.kind === 'context' ? this.#scope.request.contextDir : await this.#view(input, held);
         const source = await mountSource(base, m.source, m.from);
@@ -148,6 +149,15 @@ export class RunOp implements Op {
     return out;
   }
 
+  /** The cache directory, or its `source=` path (held open until the step ends). */
+  async #cacheSource(m: Extract<RunMount, { type: 'cache' }>, held: MountedDir[]): Promise<string> {
+    const dir = await cacheDir(this.#scope.worker, m);
+    if (m.source === '/') return dir;
+    const sub = await mountCacheSubpath(this.#scope.worker, dir, m.source, m.id);
+    held.push(sub);
+    return sub.path;
+  }
+
   async #view(input: Result | undefined, held: MountedDir[]): Promise<string> {
     const v = await viewOf(this.#scope.worker, stepInput(input)?.snapshot);
     held.push(v);
@@ -167,6 +177,8 @@ async function cacheDir(env: Worker, m: Extract<RunMount, { type: 'cache' }>): P
   };
   // Recorded in this build's lease first, so `kiln prune --cache-mounts` leaves it alone meanwhile.
   await (env.snapshotter.guard === undefined ? make() : env.snapshotter.guard.use({ cacheMounts: [id] }, make));
+  // BuildKit sets them on the cache's root only when the whole cache is mounted.
+  if (m.source !== '/') return dir;
   if (m.mode !== null) await chmod(dir, m.mode);
   if (m.uid !== null || m.gid !== null) await chown(dir, m.uid ?? 0, m.gid ?? 0);
   return dir;
