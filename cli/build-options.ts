@@ -5,11 +5,9 @@
  */
 import { parsePlatform, type Platform } from '../oci/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
+import type { BuildOutput } from '../frontend/index.js';
 
-/** Where the result goes besides (or instead of) the local image store. */
-export type BuildOutput =
-  | { readonly type: 'image' }
-  | { readonly type: 'oci' | 'docker' | 'tar' | 'local'; readonly dest: string };
+export type { BuildOutput };
 
 /** Parses `K=V` (or `K`, taking `env[K]`) into `into`; used for --build-arg. */
 export function parseBuildArg(spec: string, into: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { LocalContentStore } from '../cache/index.js';
 import { acquireSession, type Lease } from '../cache/index.js';
 import { NativeSnapshotter, OverlaySnapshotter, type Cleaner, type Snapshotter } from '../cache/index.js';
-import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../executor/index.js';
+import { checkOverlaySupport, mountAll, OciRuntimeExecutor, resolveRuntime, unmount } from '../executor/index.js';
 import { ImageStore } from '../store/index.js';
 import { Containers } from '../containers/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -19,6 +19,7 @@ import { selfTag } from '../util/owner-tag.js';
 import { sweepRoot, type RootSweep } from './sweep.js';
 import { rootLayout, type RootLayout } from '../util/root-layout.js';
 import { ifExists } from '../util/if-exists.js';
+import type { Worker as BuildWorker } from '../frontend/index.js';
 
 /** The stores of one kiln root. */
 export interface Worker {
@@ -33,7 +34,9 @@ export interface Worker {
   readonly swept: RootSweep;
   /** The root's snapshotter: overlayfs, or the copy-based one where overlay does not work. */
   snapshotter(): Promise<Snapshotter>;
-  /** The container executor for `--runtime`. */
+  /** `--runtime` as the root was opened with (undefined: runc, then crun, on PATH): what builds run on. */
+  readonly runtime: string | undefined;
+  /** The container executor for a runtime (a container keeps the one it was created with). */
   executor(runtime: string | undefined): Promise<OciRuntimeExecutor>;
   /**
    * This process's temp dir, `<root>/tmp/<pid>-<starttime>` (on the root's
@@ -57,6 +60,8 @@ export function rootDir(option: string | undefined, env: NodeJS.ProcessEnv = pro
 export interface OpenOptions {
   /** Leave snapshot records whose directory is gone (for `kiln check`, which reports them); the sweep drops them otherwise. */
   readonly keepDangling?: boolean;
+  /** `--runtime`: runc, crun or a path (default: runc, then crun, on PATH). */
+  readonly runtime?: string | undefined;
 }
 
 /** Opens the root's stores, creating them when missing, and cleans up what a killed kiln left. */
@@ -99,6 +104,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     session,
     swept,
     snapshotter,
+    runtime: options.runtime,
     executor,
     tmpDir,
     containers: () =>
@@ -123,6 +129,27 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
 
 async function openExecutor(layout: RootLayout, runtime: string | undefined): Promise<OciRuntimeExecutor> {
   return new OciRuntimeExecutor({ stateDir: layout.exec, runtime: await resolveRuntime(runtime === undefined ? {} : { runtime }) });
+}
+
+/**
+ * The build worker of this root (frontend/builder/worker.ts): its snapshotter
+ * (the driver is probed now), its temp dir, the build cache index and the
+ * executor of the runtime the root was opened with. The builder's code is
+ * loaded only here, so commands that do not build never load it.
+ */
+export async function openBuildWorker(w: Worker): Promise<BuildWorker> {
+  const [{ loadStepResult }, { JsonFileCacheStore }] = await Promise.all([import('../frontend/index.js'), import('../solver/index.js')]);
+  const snapshotter = await w.snapshotter();
+  return {
+    layout: w.layout,
+    content: w.content,
+    images: w.images,
+    snapshotter,
+    mounter: { mountAll, unmount: (t) => unmount(t) },
+    cacheIndex: new JsonFileCacheStore(w.layout.stepCache, loadStepResult(snapshotter)),
+    executor: () => w.executor(w.runtime),
+    tmpDir: await w.tmpDir(),
+  };
 }
 
 async function makeTmpDir(base: string): Promise<string> {

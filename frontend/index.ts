@@ -1,6 +1,6 @@
 /**
  * Dockerfile semantics and the builder (DESIGN.md): the planner (plan/), the
- * build context (context/) and the builder (builder/) behind one face.
+ * build context (context/) and the builder (builder/) behind one face,
+ * `build(request, worker, {signal, progress})`.
  */
 export * from './builder/index.js';
-export { ContextHasher, ignoreMatcher, readDockerignore } from './context/index.js';

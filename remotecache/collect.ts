@@ -15,9 +15,6 @@ import type { CacheMode } from './spec.js';
 import type { StepRecord } from './records.js';
 import { isStepKey, stepCreatedAt, stepLayerOf } from '../cache/index.js';
 
-/** Snapshot labels shared with frontend/builder/layer-commit.ts. */
-/** When an imported step first ran on the machine that built it; loadStep prefers it to the commit time. */
-
 /** What the exporter reads. */
 export interface CollectSource {
   readonly snapshotter: Snapshotter;

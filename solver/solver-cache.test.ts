@@ -45,6 +45,36 @@ async function build(store: CacheStore, root: Vertex, opts: { noCache?: boolean 
   }
 }
 
+test('a cache hit names the results of its ancestors without loading them', () =>
+  withDir(async (dir) => {
+    const world = new World();
+    const midOf = (root: Vertex): Vertex => {
+      const mid = root.inputs[0]?.vertex.inputs[0]?.vertex;
+      if (mid === undefined) throw new Error('graph shape');
+      return mid;
+    };
+    const first = graph(world);
+    const cold = new Solver({ cache: new JsonFileCacheStore(dir, world.loader), concurrency: 4 });
+    let built: string | undefined;
+    try {
+      built = (await cold.solve(edge(first.root))).resultId(edge(midOf(first.root)));
+    } finally {
+      await cold.close();
+    }
+    assert.type(built, 'string');
+    const again = graph(world);
+    const warm = new Solver({ cache: new JsonFileCacheStore(dir, world.loader), concurrency: 4 });
+    try {
+      const refsBefore = world.refs.length;
+      const solved = await warm.solve(edge(again.root));
+      assert.is(world.refs.length - refsBefore, 1, 'only the hit itself is loaded');
+      assert.is(solved.resultId(edge(midOf(again.root))), built);
+      assert.is(solved.resultId(edge(fakeVertex(new FakeOp(world, 'elsewhere')))), undefined);
+    } finally {
+      await warm.close();
+    }
+  }));
+
 test('a new Solver over the same persisted store runs nothing and reports every step CACHED', () =>
   withDir(async (dir) => {
     const world = new World();

@@ -34,6 +34,13 @@ export interface SolverOptions {
 export interface Solved {
   readonly result: Result;
   readonly records: readonly CacheRecord[];
+  /**
+   * The id of `edge`'s result in this solve, without loading it: the result
+   * the Solver holds, else the one the vertex's cache record names (an
+   * ancestor of a cache hit is looked up, never loaded). Undefined for a
+   * vertex the solve did not reach, or one with neither. Valid until {@link Solver.close}.
+   */
+  resultId(edge: Edge): string | undefined;
 }
 
 /** Options of one {@link Solver.solve}. */
@@ -95,7 +102,7 @@ export class Solver {
       const results = await this.#builder.results(edge.vertex, { signal: job.controller.signal, noCache: options.noCache ?? false, failFast });
       const result = output(edge, results);
       markReachable([edge.vertex], this.#retained);
-      return { result, records: this.#records(edge.vertex) };
+      return { result, records: this.#records(edge.vertex), resultId: (e) => this.#resultId(e) };
     } catch (err) {
       abort();
       await this.#drain();
@@ -122,6 +129,11 @@ export class Solver {
     };
     visit(top);
     return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  #resultId(e: Edge): string | undefined {
+    const state = this.#builder.states.get(e.vertex.digest);
+    return state?.results?.[e.index]?.id ?? state?.record?.results[e.index];
   }
 
   /** Releases every result the Solver holds and forgets them. Not while a solve runs. */

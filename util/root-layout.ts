@@ -8,7 +8,7 @@
  * <root>/snapshots/       snapshotter state; `driver` names overlay or native
  * <root>/cache/steps/     build cache records (solver's JsonFileCacheStore)
  * <root>/cache/context/   context stat caches (frontend/context)
- * <root>/cache/parse/     parsed Dockerfiles (frontend/build/parse-cache.ts)
+ * <root>/cache/parse/     parsed Dockerfiles (frontend/builder/parse-cache.ts)
  * <root>/cache/gc-last.json   when automatic GC last ran
  * <root>/cache-mounts/    RUN --mount=type=cache directories, by hashed id
  * <root>/leases/          live process sessions (cache/lease.ts)

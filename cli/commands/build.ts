@@ -6,9 +6,10 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret, type BuildOutput } from '../build-options.js';
-import { rootOf, workerFor } from './image-cmds.js';
+import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret } from '../build-options.js';
+import { workerFor } from './image-cmds.js';
 import { readDockerfile } from '../dockerfile-read.js';
+import type { BuildOutput, BuildRequest } from '../../frontend/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
@@ -83,21 +84,31 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
   ctx.addSource(filename, text);
   const { hostPlatform } = await import('../../oci/index.js');
   const platform = buildPlatform(flags.platform, hostPlatform());
-  const w = await workerFor(cmd);
-  const { buildEnv } = await import('../build-env.js');
   const sde = process.env.SOURCE_DATE_EPOCH;
-  const env = await buildEnv(w, {
+  const request: BuildRequest = {
     contextDir,
-    dockerfilePath,
-    runtime: (cmd.optsWithGlobals() as { runtime?: string }).runtime,
+    dockerfile: { filename, text, path: dockerfilePath },
+    buildArgs: flags.buildArg,
+    target: flags.target,
+    labels: flags.label,
     network: flags.network === 'none' ? 'none' : 'host',
-    sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
     secrets: new Map(await Promise.all(flags.secret.map((s) => readSecret(s)))),
-  });
-  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
-  const fb = await import('../../frontend/index.js');
+    platform,
+    noCache: !flags.cache,
+    pull: flags.pull === true,
+    env: process.env,
+    tags: flags.tag,
+    outputs: flags.output,
+    push: flags.push === true,
+    cacheFrom: flags.cacheFrom,
+    cacheTo: flags.cacheTo,
+    sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
+    ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }),
+  };
+  const w = await workerFor(cmd);
   if (flags.dryRun === true) {
-    const p = await fb.plan(env, request);
+    const [{ plan }, { openBuildWorker }] = await Promise.all([import('../../frontend/index.js'), import('../worker.js')]);
+    const p = await plan(request, await openBuildWorker(w));
     // One write: a plan of 100,000 steps line by line spends more time in write(2) than in planning.
     const lines: string[] = [];
     for (const s of p.stages) {
@@ -108,5 +119,5 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     return 0;
   }
   const { runWithProgress } = await import('../build-run.js');
-  return runWithProgress(ctx, w, env, request, { ...flags, push: flags.push === true, rootOption: rootOf(cmd) });
+  return runWithProgress(ctx, w, request, flags);
 }

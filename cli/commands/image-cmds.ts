@@ -19,7 +19,7 @@ export function rootOf(cmd: Command): string | undefined {
 /** Opens the command's root; loaded lazily so that light commands start fast. */
 export async function workerFor(cmd: Command, options: OpenOptions = {}): Promise<Worker> {
   const { openWorker } = await import('../worker.js');
-  const w = await openWorker(rootOf(cmd), options);
+  const w = await openWorker(rootOf(cmd), { runtime: (cmd.optsWithGlobals() as { runtime?: string }).runtime, ...options });
   // What a killed kiln left and this start could not remove: worth knowing, not worth failing the command.
   for (const f of w.swept.failures) process.stderr.write(`warning: cleaning up after a killed kiln: ${f}\n`);
   return w;

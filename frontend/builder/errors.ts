@@ -1,3 +1,4 @@
+import type { Range } from '../../parser/runtime.js';
 import { KilnError } from '../../util/errors.js';
 
 /**
@@ -16,5 +17,17 @@ export class ExitError extends KilnError {
     super(`process ${JSON.stringify(args.join(' '))} did not complete successfully: exit code: ${exitCode}${hint}`);
     this.exitCode = exitCode;
     this.fullRoot = fullRoot;
+  }
+}
+
+/** A build step failed: the step's error, located at its Dockerfile lines. */
+export class BuildStepError extends KilnError {
+  readonly code = 'VERTEX';
+  readonly filename: string;
+  readonly range: Range;
+  constructor(message: string, filename: string, range: Range, options?: { cause?: unknown }) {
+    super(message, options);
+    this.filename = filename;
+    this.range = range;
   }
 }

@@ -7,7 +7,7 @@ import type { BuildPlan, PlannedStage, SourceRef, Step } from '../plan/index.js'
 import type { Range } from '../../parser/index.js';
 import { createVertex, type Edge, type Op } from '../../solver/index.js';
 import type { JsonValue } from '../../solver/index.js';
-import type { BuildEnv } from './env.js';
+import type { BuildScope } from './scope.js';
 import { CopyOp } from './op-copy.js';
 import { RunOp } from './op-run.js';
 import { ImageSourceOp, ScratchOp } from './op-source.js';
@@ -18,8 +18,8 @@ export interface BuildGraph {
   readonly stageEdges: ReadonlyMap<number, Edge>;
   /** Vertex digest → the Dockerfile range of its instruction, for errors. */
   readonly ranges: ReadonlyMap<string, Range>;
-  /** Per stage: how many steps produce a snapshot (and so a possible layer). */
-  readonly executedSteps: ReadonlyMap<number, number>;
+  /** The edge of every step that produces a snapshot (RUN, COPY/ADD, WORKDIR): the export reads each one's result. */
+  readonly stepEdges: ReadonlyMap<Step, Edge>;
 }
 
 function edge(name: string, op: Op, def: JsonValue, inputs: readonly Edge[] = []): Edge {
@@ -27,15 +27,15 @@ function edge(name: string, op: Op, def: JsonValue, inputs: readonly Edge[] = []
 }
 
 /** Builds the solver graph for `plan`. */
-export function buildGraph(env: BuildEnv, plan: BuildPlan): BuildGraph {
+export function buildGraph(scope: BuildScope, plan: BuildPlan): BuildGraph {
   const stageEdges = new Map<number, Edge>();
-  const executedSteps = new Map<number, number>();
+  const stepEdges = new Map<Step, Edge>();
   const ranges = new Map<string, Range>();
   const images = new Map<string, Edge>();
   const imageEdge = (ref: string, name: string): Edge => {
     let e = images.get(ref);
     if (e === undefined) {
-      e = edge(name, new ImageSourceOp(env, ref), { op: 'image', ref });
+      e = edge(name, new ImageSourceOp(scope.worker, ref), { op: 'image', ref });
       images.set(ref, e);
     }
     return e;
@@ -59,19 +59,17 @@ export function buildGraph(env: BuildEnv, plan: BuildPlan): BuildGraph {
   for (const stage of plan.stages) {
     let cur = baseEdge(stage, stageEdges, imageEdge);
     if (stage.base.kind === 'image') ranges.set(cur.vertex.digest, stage.range);
-    let executed = 0;
     for (const step of stage.steps) {
-      const next = stepEdge(env, step, cur, sourceEdge);
+      const next = stepEdge(scope, step, cur, sourceEdge);
       if (next !== undefined) {
         ranges.set(next.vertex.digest, step.range);
+        stepEdges.set(step, next);
         cur = next;
-        executed++;
       }
     }
     stageEdges.set(stage.index, cur);
-    executedSteps.set(stage.index, executed);
   }
-  return { stageEdges, executedSteps, ranges };
+  return { stageEdges, stepEdges, ranges };
 }
 
 function baseEdge(stage: PlannedStage, stages: ReadonlyMap<number, Edge>, imageEdge: (ref: string, name: string) => Edge): Edge {
@@ -93,12 +91,12 @@ function baseEdge(stage: PlannedStage, stages: ReadonlyMap<number, Edge>, imageE
   }
 }
 
-function stepEdge(env: BuildEnv, step: Step, cur: Edge, sourceEdge: (from: SourceRef) => Edge | undefined): Edge | undefined {
+function stepEdge(scope: BuildScope, step: Step, cur: Edge, sourceEdge: (from: SourceRef) => Edge | undefined): Edge | undefined {
   switch (step.kind) {
     case 'config':
       return undefined;
     case 'workdir':
-      return edge(step.name, new WorkdirOp(env, step), { kind: 'workdir', def: step.definition }, [cur]);
+      return edge(step.name, new WorkdirOp(scope, step), { kind: 'workdir', def: step.definition }, [cur]);
     case 'run': {
       const inputs: Edge[] = [cur];
       const mountInputs = step.mounts.map((m) => {
@@ -108,12 +106,12 @@ function stepEdge(env: BuildEnv, step: Step, cur: Edge, sourceEdge: (from: Sourc
         inputs.push(e);
         return inputs.length - 1;
       });
-      return edge(step.name, new RunOp(env, step, mountInputs), { kind: 'run', def: step.definition }, inputs);
+      return edge(step.name, new RunOp(scope, step, mountInputs), { kind: 'run', def: step.definition }, inputs);
     }
     case 'copy': {
       const from = sourceEdge(step.from);
       const inputs = from === undefined ? [cur] : [cur, from];
-      return edge(step.name, new CopyOp(env, step), { kind: 'copy', def: step.definition }, inputs);
+      return edge(step.name, new CopyOp(scope, step), { kind: 'copy', def: step.definition }, inputs);
     }
     default: {
       const never: never = step;

@@ -1,6 +1,21 @@
-/** The Dockerfile builder: plan → graph → solve → image. */
-export { build, plan, BuildStepError, type BuildOutcome, type BuildRequest } from './build.js';
-export { buildGraph, type BuildGraph } from './graph.js';
-export { SnapshotResult, type BuildEnv } from './env.js';
-export { ExitError } from './errors.js';
-export { viewOf as viewOfSnapshot } from './views.js';
+/**
+ * The Dockerfile builder: plan → graph → solve → image → outputs. Its face is
+ * `build(request, worker, {signal, progress})`; `plan()` is `--dry-run`.
+ */
+export { build, type BuildOptions } from './build.js';
+export { plan } from './solve.js';
+export type { Worker } from './worker.js';
+export type { BuildOutcome, BuildOutput, BuildRequest } from './request.js';
+export type {
+  BuildEvent,
+  BuildProgress,
+  BuildProgressEvent,
+  BuildStepCanceledEvent,
+  BuildStepCompletedEvent,
+  BuildStepErrorEvent,
+  BuildStepStartedEvent,
+  BuildStepStatusEvent,
+  BuildWarningEvent,
+} from './progress.js';
+export { loadStepResult } from './result.js';
+export { BuildStepError, ExitError } from './errors.js';

@@ -2,8 +2,8 @@
  * Turning a finished step into a committed snapshot and, unless its diff is
  * empty, a layer blob. The layer's diffID and size are stored as labels on
  * the committed snapshot, so a cached step's layer is known without diffing
- * again. Snapshot keys are derived from cache keys, so a later kiln process
- * finds them again.
+ * again (cache/step-snapshot.ts); the cache index records the key, so a later
+ * kiln process finds the step again (result.ts).
  */
 import { rmSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -12,23 +12,9 @@ import { join } from 'node:path';
 import type { ContentStore } from '../../cache/index.js';
 import { NativeSnapshotter, type Snapshotter } from '../../cache/index.js';
 import { createDiffStream } from '../../store/index.js';
-import { AlreadyExistsError, findError, NotFoundError } from '../../util/errors.js';
-import type { Digest } from '../../util/digest.js';
-import { stepCreatedAt, stepLabels, stepLayerOf } from '../../cache/index.js';
-
-/** A step's layer: its diffID (= blob digest, layers are stored uncompressed) and size. */
-export interface StepLayer {
-  readonly diffID: Digest;
-  readonly size: number;
-}
-
-/** What a step produced: the committed snapshot and its layer (none when nothing changed). */
-export interface StepOutput {
-  readonly key: string;
-  readonly layer: StepLayer | undefined;
-  /** When the step's snapshot was committed (ms): its history `created`, stable across cached rebuilds. */
-  readonly createdAt: number;
-}
+import { AlreadyExistsError, findError } from '../../util/errors.js';
+import { stepLabels, type StepLayer } from '../../cache/index.js';
+import { committedInfo, resultOf, StepResult } from './result.js';
 
 /** Diffs active snapshot `active`, stores the layer, commits it as `key`. */
 export async function commitStep(
@@ -36,7 +22,7 @@ export async function commitStep(
   content: ContentStore,
   step: { readonly active: string; readonly parent: string | undefined; readonly key: string },
   options: { sourceDateEpoch?: number; signal?: AbortSignal } = {},
-): Promise<StepOutput> {
+): Promise<StepResult> {
   const { active, key } = step;
   const layer = await writeLayer(sn, content, active, step.parent, options);
   const labels = stepLabels(layer);
@@ -46,9 +32,10 @@ export async function commitStep(
     // Another kiln committed the same step first: use theirs.
     if (findError(err, AlreadyExistsError) === undefined) throw err;
     await sn.remove(active).catch(() => undefined);
-    return (await loadStep(sn, key)) ?? { key, layer, createdAt: Date.now() };
+    const theirs = await committedInfo(sn, key);
+    return theirs === undefined ? new StepResult({ snapshot: key, layer, createdAt: Date.now() }) : resultOf(theirs);
   }
-  return { key, layer, createdAt: (await sn.stat(key)).createdAt };
+  return resultOf(await sn.stat(key));
 }
 
 /**
@@ -83,16 +70,4 @@ function emptyDir(): Promise<string> {
     return dir;
   });
   return empty;
-}
-
-/** A committed step snapshot's output, or undefined when it is gone. */
-export async function loadStep(sn: Snapshotter, key: string): Promise<StepOutput | undefined> {
-  try {
-    const info = await sn.stat(key);
-    if (info.kind !== 'committed') return undefined;
-    return { key, layer: stepLayerOf(info), createdAt: stepCreatedAt(info) };
-  } catch (err) {
-    if (findError(err, NotFoundError) !== undefined) return undefined;
-    throw err;
-  }
 }

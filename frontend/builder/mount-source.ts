@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { resolveInRoot } from '../../executor/index.js';
 import type { SourceRef } from '../plan/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
-import type { BuildEnv } from './env.js';
+import type { Worker } from './worker.js';
 import { mountDir, type MountedDir } from './views.js';
 
 /** The host path of bind source `sub` inside `base`, which `from` names (for messages). */
@@ -66,7 +66,7 @@ function where(from: SourceRef): string {
  * so) would add host dirs as layers. The read-only bind also keeps a failed
  * unmount from letting the scratch dir's removal reach the source.
  */
-export async function writableSource(env: BuildEnv, host: string, sub: string, scratch: string, held: MountedDir[]): Promise<string> {
+export async function writableSource(env: Pick<Worker, 'mounter' | 'tmpDir'>, host: string, sub: string, scratch: string, held: MountedDir[]): Promise<string> {
   const st = await lstat(host);
   const dir = await mkdtemp(join(scratch, 'rw-'));
   if (st.isFile()) {

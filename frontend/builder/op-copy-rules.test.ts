@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { canonicalJson, type OpContext } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
 import type { CopyStep } from '../plan/index.js';
-import type { BuildEnv } from './env.js';
+import type { BuildScope } from './scope.js';
 import { CopyOp } from './op-copy.js';
 
 const test = suite('COPY cache key rules');
@@ -23,10 +23,10 @@ const ctx = { signal: new AbortController().signal } as unknown as OpContext;
 test('the key is not the one records made before the rules version had', async () => {
   for (const isAdd of [false, true]) {
     const s = step(isAdd);
-    const { digest } = await new CopyOp({} as BuildEnv, s).cacheMap(ctx);
+    const { digest } = await new CopyOp({} as BuildScope, s).cacheMap(ctx);
     const before = sha256(canonicalJson({ op: isAdd ? 'add' : 'copy', def: s.definition, selected: null }));
     assert.is.not(digest, before, isAdd ? 'ADD' : 'COPY');
-    assert.is((await new CopyOp({} as BuildEnv, s).cacheMap(ctx)).digest, digest, 'and it is stable');
+    assert.is((await new CopyOp({} as BuildScope, s).cacheMap(ctx)).digest, digest, 'and it is stable');
   }
 });
 

@@ -5,8 +5,7 @@
  * parent by kiln itself, never following a symlink out of the rootfs.
  * See https://docs.docker.com/reference/dockerfile/#copy
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addUrl, ContextHasher, copySelection, isGitUrl, isRemoteUrl, selectSources, type Selection } from '../context/index.js';
 import type { CopyStep } from '../plan/index.js';
@@ -14,13 +13,11 @@ import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
 import { NotImplementedError } from '../../util/errors.js';
-import { ownedLabels } from '../../cache/index.js';
 import { whileWriting } from '../../util/no-space.js';
-import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
-import { commitStep } from './layer-commit.js';
-import { stepOptions } from './op-run.js';
-import { mountDir, viewOf, type MountedDir } from './views.js';
-import { newStepKey } from '../../cache/index.js';
+import { stepInput } from './result.js';
+import { xxhash, type BuildScope } from './scope.js';
+import { changeStep } from './step-change.js';
+import { releaseAll, viewOf, type MountedDir } from './views.js';
 
 /**
  * The version of the COPY/ADD semantics in the cache key: bumped when the
@@ -31,11 +28,11 @@ import { newStepKey } from '../../cache/index.js';
 const COPY_RULES = 2;
 
 export class CopyOp implements Op {
-  readonly #env: BuildEnv;
+  readonly #scope: BuildScope;
   readonly #step: CopyStep;
 
-  constructor(env: BuildEnv, step: CopyStep) {
-    this.#env = env;
+  constructor(scope: BuildScope, step: CopyStep) {
+    this.#scope = scope;
     this.#step = step;
   }
 
@@ -49,34 +46,29 @@ export class CopyOp implements Op {
     for (const s of step.sources) if (isGitUrl(s)) throw new NotImplementedError(`ADD of a git repository (${s})`);
     let selected: string | null = null;
     if (step.from.kind === 'context' && this.#paths.length > 0) {
-      selected = (await this.#select(await this.#env.contextHasher(), ctx.signal)).checksum;
+      selected = (await this.#select(await this.#scope.contextHasher(), ctx.signal)).checksum;
     }
     const deps = step.from.kind === 'context' ? [{}] : [{}, {}];
     return { digest: sha256(canonicalJson({ op: step.isAdd ? 'add' : 'copy', rules: COPY_RULES, def: step.definition, selected })), deps };
   }
 
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
-    const env = this.#env;
-    const parent = snapshotOf(inputs[0]);
-    const active = `copy-${randomBytes(8).toString('hex')}`;
-    const held: MountedDir[] = [];
+    const { worker } = this.#scope;
     const name = this.#step.name;
-    const scratch = await whileWriting(env.layout.root, `preparing ${name}`, () => mkdtemp(join(env.tmpDir, 'kiln-copy-')));
-    try {
-      const target = await whileWriting(env.layout.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
-      held.push(target);
-      await whileWriting(env.layout.root, `copying files for ${name}`, () => this.#copyInto(target.path, inputs[1], scratch, held, ctx));
-      for (const m of held.splice(0).reverse()) await m.release();
-      const step = { active, parent, key: newStepKey() };
-      const out = await whileWriting(env.layout.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
-      return [new SnapshotResult(out.key)];
-    } catch (err) {
-      for (const m of held.splice(0).reverse()) await m.release().catch(() => undefined);
-      await env.snapshotter.remove(active).catch(() => undefined);
-      throw err;
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+    const root = worker.layout.root;
+    const out = await changeStep(this.#scope, ctx, { name, kind: 'copy', parent: stepInput(inputs[0]) }, async (active) => {
+      const held: MountedDir[] = [];
+      const scratch = await whileWriting(root, `preparing ${name}`, () => mkdtemp(join(worker.tmpDir, 'kiln-copy-')));
+      try {
+        const target = await active.hostPath();
+        await whileWriting(root, `copying files for ${name}`, () => this.#copyInto(target, inputs[1], scratch, held, ctx));
+      } catch (err) {
+        await releaseAll(held, scratch).catch(() => undefined);
+        throw err;
+      }
+      await releaseAll(held, scratch);
+    });
+    return [out];
   }
 
   async #copyInto(rootfs: string, from: Result | undefined, scratch: string, held: MountedDir[], ctx: OpContext): Promise<void> {
@@ -91,7 +83,7 @@ export class CopyOp implements Op {
     };
     if (step.inline.length > 0) {
       for (const f of step.inline) await writeFile(join(scratch, f.path), f.data, { mode: f.mode });
-      const hasher = await ContextHasher.open({ root: scratch, xxhash: await this.#env.xxhash() });
+      const hasher = await ContextHasher.open({ root: scratch, xxhash: await xxhash() });
       const sel = await selectSources(hasher, { sources: step.inline.map((f) => f.path) }, ctx.signal);
       await copySelection(hasher.tree, sel, { ...common, unpack: false });
     }
@@ -106,10 +98,10 @@ export class CopyOp implements Op {
   }
 
   async #sourceHasher(from: Result | undefined, held: MountedDir[]): Promise<ContextHasher> {
-    if (this.#step.from.kind === 'context') return this.#env.contextHasher();
-    const view = await viewOf(this.#env, snapshotOf(from));
+    if (this.#step.from.kind === 'context') return this.#scope.contextHasher();
+    const view = await viewOf(this.#scope.worker, stepInput(from)?.snapshot);
     held.push(view);
-    return ContextHasher.open({ root: view.path, xxhash: await this.#env.xxhash() });
+    return ContextHasher.open({ root: view.path, xxhash: await xxhash() });
   }
 
   #select(hasher: ContextHasher, signal: AbortSignal): Promise<Selection> {

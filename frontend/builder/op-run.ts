@@ -4,7 +4,7 @@
  * See https://docs.docker.com/reference/dockerfile/#run
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ContainerMount } from '../../executor/index.js';
@@ -13,27 +13,27 @@ import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
-import { ownedLabels } from '../../cache/index.js';
 import { isFull, whileWriting } from '../../util/no-space.js';
-import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
 import { ExitError } from './errors.js';
-import { commitStep } from './layer-commit.js';
 import { mountSource, writableSource } from './mount-source.js';
-import { viewOf, type MountedDir } from './views.js';
+import { stepInput } from './result.js';
+import type { BuildScope } from './scope.js';
+import { changeStep } from './step-change.js';
+import { releaseAll, viewOf, type MountedDir } from './views.js';
+import type { Worker } from './worker.js';
 import { mountCacheSubpath } from './cache-source.js';
-import { newStepKey } from '../../cache/index.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
 export type MountInputs = readonly (number | undefined)[];
 
 /** Runs one RUN step. Inputs: `[rootfs, ...stage/image sources of its mounts]`. */
 export class RunOp implements Op {
-  readonly #env: BuildEnv;
+  readonly #scope: BuildScope;
   readonly #step: RunStep;
   readonly #mountInputs: MountInputs;
 
-  constructor(env: BuildEnv, step: RunStep, mountInputs: MountInputs) {
-    this.#env = env;
+  constructor(scope: BuildScope, step: RunStep, mountInputs: MountInputs) {
+    this.#scope = scope;
     this.#step = step;
     this.#mountInputs = mountInputs;
   }
@@ -44,48 +44,39 @@ export class RunOp implements Op {
   }
 
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
-    const env = this.#env;
+    const { worker, request } = this.#scope;
     const step = this.#step;
-    const parent = snapshotOf(inputs[0]);
-    const active = `run-${randomBytes(8).toString('hex')}`;
-    const preparing = `preparing ${step.name}`;
-    const rootfs = await whileWriting(env.layout.root, preparing, () => env.snapshotter.prepare(active, parent, { labels: ownedLabels() }));
-    const held: MountedDir[] = [];
-    const scratch = await whileWriting(env.layout.root, preparing, () => mkdtemp(join(env.tmpDir, 'kiln-run-'))).catch(async (err: unknown) => {
-      await env.snapshotter.remove(active).catch(() => undefined);
-      throw err;
+    const root = worker.layout.root;
+    const change = { name: step.name, kind: 'run', parent: stepInput(inputs[0]) };
+    const out = await changeStep(this.#scope, ctx, change, async (active) => {
+      const held: MountedDir[] = [];
+      const scratch = await whileWriting(root, `preparing ${step.name}`, () => mkdtemp(join(worker.tmpDir, 'kiln-run-')));
+      try {
+        const mounts = await whileWriting(root, `preparing ${step.name}`, () => this.#mounts(inputs, scratch, held));
+        const result = await whileWriting(root, `starting ${step.name}`, async () => (await worker.executor()).run(
+          {
+            id: `kiln-build-${randomBytes(6).toString('hex')}`,
+            rootfs: active.mounts,
+            args: step.args,
+            env: [...step.env, ...this.#secretEnv()],
+            cwd: step.cwd,
+            hostname: step.hostname,
+            hostnameEnv: false,
+            ...(step.user === '' ? {} : { user: step.user }),
+            network: step.network === 'none' || (step.network === 'default' && request.network === 'none') ? 'none' : 'host',
+            mounts,
+          },
+          { signal: ctx.signal, stdio: { stdout: logSink(ctx, 'stdout'), stderr: logSink(ctx, 'stderr') } },
+        ));
+        // Checked before the snapshot is removed: its files may be what filled the disk.
+        if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode, (await isFull(await active.layerDir())) ? root : undefined);
+      } catch (err) {
+        await releaseAll(held, scratch).catch(() => undefined);
+        throw err;
+      }
+      await releaseAll(held, scratch);
     });
-    try {
-      const mounts = await whileWriting(env.layout.root, preparing, () => this.#mounts(inputs, scratch, held));
-      const result = await whileWriting(env.layout.root, `starting ${step.name}`, async () => (await env.executor()).run(
-        {
-          id: `kiln-build-${randomBytes(6).toString('hex')}`,
-          rootfs,
-          args: step.args,
-          env: [...step.env, ...this.#secretEnv()],
-          cwd: step.cwd,
-          hostname: step.hostname,
-          hostnameEnv: false,
-          ...(step.user === '' ? {} : { user: step.user }),
-          network: step.network === 'none' || (step.network === 'default' && env.network === 'none') ? 'none' : 'host',
-          mounts,
-        },
-        { signal: ctx.signal, stdio: { stdout: logSink(ctx, 'stdout'), stderr: logSink(ctx, 'stderr') } },
-      ));
-      // Checked before the snapshot is removed: its files may be what filled the disk.
-      if (result.exitCode !== 0) throw new ExitError(step.args, result.exitCode, (await isFull(await env.snapshotter.layerDir(active))) ? env.layout.root : undefined);
-      // Last mounted first: an rw overlay may sit on a view.
-      for (const m of held.splice(0).reverse()) await m.release();
-      const commit = { active, parent, key: newStepKey() };
-      const out = await whileWriting(env.layout.root, `writing the layer of ${step.name}`, () => commitStep(env.snapshotter, env.content, commit, stepOptions(env, ctx)));
-      return [new SnapshotResult(out.key)];
-    } catch (err) {
-      await env.snapshotter.remove(active).catch(() => undefined);
-      throw err;
-    } finally {
-      for (const m of held.reverse()) await m.release().catch(() => undefined);
-      await rm(scratch, { recursive: true, force: true });
-    }
+    return [out];
   }
 
   async #mounts(inputs: readonly Result[], scratch: string, held: MountedDir[]): Promise<ContainerMount[]> {
@@ -109,7 +100,7 @@ export class RunOp implements Op {
    * to the environment by {@link RunOp.exec} instead.
    */
   async #secret(m: Extract<RunMount, { type: 'secret' }>, scratch: string): Promise<ContainerMount | undefined> {
-    const value = this.#env.secrets?.get(m.id);
+    const value = this.#scope.request.secrets?.get(m.id);
     if (value === undefined) {
       if (m.required) throw new NotFoundError(`secret ${m.id}: not found (give it with kiln build --secret id=${m.id},src=FILE)`);
       return undefined;
@@ -131,10 +122,10 @@ export class RunOp implements Op {
         if (m.from.kind !== 'scratch') throw new NotImplementedError('RUN --mount=type=cache,from=…');
         return { type: 'bind', source: await this.#cacheSource(m, held), destination: m.target, readonly: m.readOnly };
       case 'bind': {
-        const base = m.from.kind === 'context' ? this.#env.contextDir : await this.#view(input, held);
+        const base = m.from.kind === 'context' ? this.#scope.request.contextDir : await this.#view(input, held);
         const source = await mountSource(base, m.source, m.from);
         if (m.readOnly) return { type: 'bind', source, destination: m.target, readonly: true };
-        return { type: 'bind', source: await writableSource(this.#env, source, m.source, scratch, held), destination: m.target, readonly: false };
+        return { type: 'bind', source: await writableSource(this.#scope.worker, source, m.source, scratch, held), destination: m.target, readonly: false };
       }
       case 'secret':
         return this.#secret(m, scratch);
@@ -152,7 +143,7 @@ export class RunOp implements Op {
     const out: string[] = [];
     for (const m of this.#step.mounts) {
       if (m.type !== 'secret' || m.env === null) continue;
-      const value = this.#env.secrets?.get(m.id);
+      const value = this.#scope.request.secrets?.get(m.id);
       if (value !== undefined) out.push(`${m.env}=${value.toString('utf8')}`);
     }
     return out;
@@ -160,22 +151,22 @@ export class RunOp implements Op {
 
   /** The cache directory, or its `source=` path (held open until the step ends). */
   async #cacheSource(m: Extract<RunMount, { type: 'cache' }>, held: MountedDir[]): Promise<string> {
-    const dir = await cacheDir(this.#env, m);
+    const dir = await cacheDir(this.#scope.worker, m);
     if (m.source === '/') return dir;
-    const sub = await mountCacheSubpath(this.#env, dir, m.source, m.id);
+    const sub = await mountCacheSubpath(this.#scope.worker, dir, m.source, m.id);
     held.push(sub);
     return sub.path;
   }
 
   async #view(input: Result | undefined, held: MountedDir[]): Promise<string> {
-    const v = await viewOf(this.#env, snapshotOf(input));
+    const v = await viewOf(this.#scope.worker, stepInput(input)?.snapshot);
     held.push(v);
     return v.path;
   }
 }
 
 /** A persistent cache-mount directory under the root, keyed by the mount's id. */
-async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>): Promise<string> {
+async function cacheDir(env: Worker, m: Extract<RunMount, { type: 'cache' }>): Promise<string> {
   const id = createHash('sha256').update(m.id).digest('hex').slice(0, 32);
   const dir = join(env.layout.cacheMounts, id);
   const make = async (): Promise<void> => {
@@ -201,8 +192,4 @@ function logSink(ctx: OpContext, stream: 'stdout' | 'stderr'): Writable {
       cb();
     },
   });
-}
-
-export function stepOptions(env: BuildEnv, ctx: OpContext): { sourceDateEpoch?: number; signal: AbortSignal } {
-  return env.sourceDateEpoch === undefined ? { signal: ctx.signal } : { sourceDateEpoch: env.sourceDateEpoch, signal: ctx.signal };
 }

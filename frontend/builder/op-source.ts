@@ -7,29 +7,31 @@ import { canonicalJson } from '../../solver/index.js';
 import { unpackImage } from '../../store/index.js';
 import { sha256 } from '../../util/digest.js';
 import { whileWriting } from '../../util/no-space.js';
-import { SnapshotResult, type BuildEnv } from './env.js';
+import { EMPTY_ROOTFS, StepResult } from './result.js';
+import type { Worker } from './worker.js';
 
 /** Unpacks image `ref` and yields its top layer snapshot. */
 export class ImageSourceOp implements Op {
-  readonly #env: BuildEnv;
+  readonly #worker: Worker;
   readonly #ref: string;
 
-  constructor(env: BuildEnv, ref: string) {
-    this.#env = env;
+  constructor(worker: Worker, ref: string) {
+    this.#worker = worker;
     this.#ref = ref;
   }
 
   async cacheMap(): Promise<CacheMap> {
-    const image = await this.#env.images.get(this.#ref);
+    const image = await this.#worker.images.get(this.#ref);
     // The manifest digest pins the content: a re-tagged name is a different source.
     return { digest: sha256(canonicalJson({ op: 'image', manifest: image.manifest.digest })), deps: [] };
   }
 
   async exec(ctx: OpContext): Promise<Result[]> {
-    const env = this.#env;
-    const image = await env.images.get(this.#ref);
-    const top = await whileWriting(env.layout.root, `unpacking ${this.#ref}`, () => unpackImage(env.images, env.snapshotter, image, { mounter: env.mounter, tmpDir: env.tmpDir, signal: ctx.signal }));
-    return [new SnapshotResult(top ?? '')];
+    const w = this.#worker;
+    const image = await w.images.get(this.#ref);
+    const top = await whileWriting(w.layout.root, `unpacking ${this.#ref}`, () => unpackImage(w.images, w.snapshotter, image, { mounter: w.mounter, tmpDir: w.tmpDir, signal: ctx.signal }));
+    // A base image's snapshot: its layers are the image's, not a step's.
+    return [new StepResult({ snapshot: top })];
   }
 }
 
@@ -39,6 +41,6 @@ export class ScratchOp implements Op {
     return { digest: sha256('scratch'), deps: [] };
   }
   async exec(): Promise<Result[]> {
-    return [new SnapshotResult('')];
+    return [EMPTY_ROOTFS];
   }
 }

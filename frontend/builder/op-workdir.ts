@@ -3,7 +3,6 @@
  * like BuildKit) when it is missing; the change, if any, is the step's layer.
  * See https://docs.docker.com/reference/dockerfile/#workdir
  */
-import { randomBytes } from 'node:crypto';
 import { lchown, lstat, mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { resolveInRoot } from '../../util/root-path.js';
@@ -12,21 +11,20 @@ import type { WorkdirStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
-import { ownedLabels } from '../../cache/index.js';
 import { whileWriting } from '../../util/no-space.js';
-import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
-import { commitStep } from './layer-commit.js';
-import { stepOptions } from './op-run.js';
-import { mountDir } from './views.js';
-import { newStepKey } from '../../cache/index.js';
+import { stepInput } from './result.js';
+import type { BuildScope } from './scope.js';
+import { changeStep } from './step-change.js';
 import { ifExists } from '../../util/if-exists.js';
 
+const ROOTLESS = process.getuid?.() !== 0;
+
 export class WorkdirOp implements Op {
-  readonly #env: BuildEnv;
+  readonly #scope: BuildScope;
   readonly #step: WorkdirStep;
 
-  constructor(env: BuildEnv, step: WorkdirStep) {
-    this.#env = env;
+  constructor(scope: BuildScope, step: WorkdirStep) {
+    this.#scope = scope;
     this.#step = step;
   }
 
@@ -35,22 +33,12 @@ export class WorkdirOp implements Op {
   }
 
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
-    const env = this.#env;
-    const parent = snapshotOf(inputs[0]);
-    const active = `workdir-${randomBytes(8).toString('hex')}`;
     const name = this.#step.name;
-    const mounted = await whileWriting(env.layout.root, `preparing ${name}`, async () => mountDir(env, await env.snapshotter.prepare(active, parent, { labels: ownedLabels() })));
-    try {
-      await whileWriting(env.layout.root, `creating the directory of ${name}`, async () => mkdirInRoot(mounted.path, this.#step.path, await this.#owner(mounted.path)));
-      await mounted.release();
-      const step = { active, parent, key: newStepKey() };
-      const out = await whileWriting(env.layout.root, `writing the layer of ${name}`, () => commitStep(env.snapshotter, env.content, step, stepOptions(env, ctx)));
-      return [new SnapshotResult(out.key)];
-    } catch (err) {
-      await mounted.release().catch(() => undefined);
-      await env.snapshotter.remove(active).catch(() => undefined);
-      throw err;
-    }
+    const out = await changeStep(this.#scope, ctx, { name, kind: 'workdir', parent: stepInput(inputs[0]) }, async (active) => {
+      const rootfs = await active.hostPath();
+      await whileWriting(this.#scope.worker.layout.root, `creating the directory of ${name}`, async () => mkdirInRoot(rootfs, this.#step.path, await this.#owner(rootfs)));
+    });
+    return [out];
   }
 
   async #owner(rootfs: string): Promise<{ uid: number; gid: number }> {
@@ -69,6 +57,9 @@ export async function mkdirInRoot(rootfs: string, path: string, owner: { uid: nu
     const st = await ifExists(lstat(host));
     if (st !== undefined) continue;
     await mkdir(host, { mode: 0o755 });
-    await lchown(host, owner.uid, owner.gid);
+    await lchown(host, owner.uid, owner.gid).catch((err: NodeJS.ErrnoException) => {
+      // Without root (the copy snapshotter), ownership cannot be given away: as COPY does, the directory stays the builder's.
+      if (!ROOTLESS || err.code !== 'EPERM') throw err;
+    });
   }
 }

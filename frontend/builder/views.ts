@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ownedLabels, type Mount } from '../../cache/index.js';
-import type { BuildEnv } from './env.js';
+import type { Worker } from './worker.js';
 
 /** A mounted directory and how to let it go. */
 export interface MountedDir {
@@ -16,7 +16,7 @@ export interface MountedDir {
 }
 
 /** Mounts `mounts` on a fresh temp dir (a single bind is used in place, without mounting). */
-export async function mountDir(env: BuildEnv, mounts: readonly Mount[]): Promise<MountedDir> {
+export async function mountDir(env: Pick<Worker, 'mounter' | 'tmpDir'>, mounts: readonly Mount[]): Promise<MountedDir> {
   const [only] = mounts;
   if (mounts.length === 1 && only?.type === 'bind') return { path: only.source, release: async () => undefined };
   const dir = await mkdtemp(join(env.tmpDir, 'kiln-mnt-'));
@@ -36,7 +36,7 @@ export async function mountDir(env: BuildEnv, mounts: readonly Mount[]): Promise
 }
 
 /** A read-only view of committed snapshot `key` (an empty dir for `undefined`), mounted. */
-export async function viewOf(env: BuildEnv, key: string | undefined): Promise<MountedDir> {
+export async function viewOf(env: Pick<Worker, 'mounter' | 'tmpDir' | 'snapshotter'>, key: string | undefined): Promise<MountedDir> {
   const viewKey = `view-${randomBytes(6).toString('hex')}`;
   const mounts = await env.snapshotter.view(viewKey, key, { labels: ownedLabels() });
   try {
@@ -52,4 +52,23 @@ export async function viewOf(env: BuildEnv, key: string | undefined): Promise<Mo
     await env.snapshotter.remove(viewKey).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Releases `held`, last mounted first (an rw overlay may sit on a view), and
+ * then removes `scratch`. Every release is tried; the first failure is thrown
+ * and `scratch` is kept (something may still be mounted in it: the next
+ * start's sweep unmounts and removes it), so nothing is deleted through a mount.
+ */
+export async function releaseAll(held: MountedDir[], scratch: string): Promise<void> {
+  let failure: { err: unknown } | undefined;
+  for (const m of held.splice(0).reverse()) {
+    try {
+      await m.release();
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure !== undefined) throw failure.err;
+  await rm(scratch, { recursive: true, force: true });
 }

@@ -1,0 +1,91 @@
+/**
+ * After a solve: the image named in the local store (`-t`), the other `-o`
+ * outputs (an OCI or docker archive, a tar of the final rootfs, the rootfs
+ * copied into a directory), and `--push`; reported as BuildKit's
+ * `exporting to image` step.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { saveImages } from '../../store/index.js';
+import { whileWriting } from '../../util/no-space.js';
+import type { BuildProgress } from './progress.js';
+import type { BuildOutcome, BuildOutput } from './request.js';
+import type { BuildScope } from './scope.js';
+import type { Solution } from './solve.js';
+import { viewOf } from './views.js';
+
+const run = promisify(execFile);
+
+/** Names, writes and pushes what `solution` built, as its request says; `tags` are normalized names. */
+export async function exportOutputs(scope: BuildScope, solution: Solution, tags: readonly string[], progress: BuildProgress, signal: AbortSignal | undefined): Promise<BuildOutcome> {
+  const { worker, request } = scope;
+  const t = (): number => Date.now();
+  const started = t();
+  const status = (text: string, done = true): void => progress.write({ type: 'build.step.status', step: 'export', status: text, done, time: t() });
+  progress.write({ type: 'build.step.started', step: 'export', name: 'exporting to image', time: started });
+  const outputs = request.outputs === undefined || request.outputs.length === 0 ? [{ type: 'image' as const }] : request.outputs;
+  let names: readonly string[] = [];
+  if (outputs.some((o) => o.type === 'image')) {
+    await whileWriting(worker.layout.root, 'naming the image', () => worker.images.put(solution.manifest, tags));
+    names = tags;
+    status(`writing image ${solution.imageId}`);
+    for (const n of tags) status(`naming to ${n}`);
+  }
+  for (const o of outputs) if (o.type !== 'image') await writeOutput(scope, solution, o, tags);
+  const pushed: { ref: string; digest: string }[] = [];
+  if (request.push === true) {
+    const { push } = await import('../../registry/index.js');
+    for (const n of tags) {
+      status(`pushing ${n}`, false);
+      const r = await push(worker.images, solution.manifest.digest, n, { ...worker.registry, ...(signal === undefined ? {} : { signal }) });
+      status(`pushing ${n}`);
+      status(`pushed ${r.ref}@${r.digest}`);
+      pushed.push({ ref: r.ref, digest: r.digest });
+    }
+  }
+  progress.write({ type: 'build.step.completed', step: 'export', time: t(), durationMs: t() - started });
+  return { imageId: solution.imageId, manifest: solution.manifest, names, pushed };
+}
+
+/** One output besides the image store. */
+async function writeOutput(scope: BuildScope, solution: Solution, o: Exclude<BuildOutput, { type: 'image' }>, tags: readonly string[]): Promise<void> {
+  const { images } = scope.worker;
+  if (o.type === 'oci' || o.type === 'docker') {
+    const names = await images.get(solution.manifest.digest).then((i) => i.names).catch(() => undefined);
+    if (names === undefined) await images.put(solution.manifest, []);
+    const ref = tags[0] !== undefined && (await images.get(tags[0]).then((i) => i.manifest.digest === solution.manifest.digest).catch(() => false)) ? tags[0] : solution.manifest.digest;
+    await atomicFile(o.dest, async (fh) => saveImages(images, [ref], fh.createWriteStream(), o.type === 'oci' ? 'oci' : 'docker'));
+    return;
+  }
+  const view = await viewOf(scope.worker, solution.rootfs.snapshot);
+  try {
+    if (o.type === 'tar') {
+      await atomicFile(o.dest, async (fh) => {
+        await fh.close();
+        await run('tar', ['--numeric-owner', '--xattrs', '-C', view.path, '-cf', tmpName(o.dest), '.']);
+      });
+    } else {
+      await mkdir(o.dest, { recursive: true });
+      await run('cp', ['-a', `${view.path}/.`, o.dest]);
+    }
+  } finally {
+    await view.release();
+  }
+}
+
+function tmpName(dest: string): string {
+  return join(dirname(dest), `.${basename(dest)}.kiln-tmp-${process.pid}`);
+}
+
+async function atomicFile(dest: string, write: (fh: Awaited<ReturnType<typeof open>>) => Promise<void>): Promise<void> {
+  const tmp = tmpName(dest);
+  try {
+    const fh = await open(tmp, 'w', 0o644);
+    await write(fh);
+    await rename(tmp, dest);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}

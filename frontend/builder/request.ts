@@ -1,0 +1,70 @@
+/**
+ * What one build is asked to do ({@link BuildRequest}) and what it gave
+ * ({@link BuildOutcome}): everything per build, nothing long-lived (that is
+ * the {@link Worker}'s). The CLI turns `kiln build` flags into a request.
+ */
+import type { Platform } from '../../oci/index.js';
+import type { CacheFromSpec, CacheToSpec } from '../../remotecache/index.js';
+import type { Descriptor } from '../../store/index.js';
+
+/**
+ * Where the result goes: the local image store (named by the request's tags),
+ * or, with `dest`, an OCI or docker archive of the image, a tar of the final
+ * rootfs, or the rootfs copied into a directory.
+ */
+export type BuildOutput =
+  | { readonly type: 'image' }
+  | { readonly type: 'oci' | 'docker' | 'tar' | 'local'; readonly dest: string };
+
+/** One build. */
+export interface BuildRequest {
+  /** The build context directory (absolute). */
+  readonly contextDir: string;
+  /**
+   * The Dockerfile: `filename` as errors name it, its `text`, and its host
+   * `path` (where `Dockerfile.dockerignore` is looked for; undefined: only the context's `.dockerignore`).
+   */
+  readonly dockerfile: { readonly filename: string; readonly text: string; readonly path?: string | undefined };
+  /** `--build-arg`: undefined values are declared but unset (`--build-arg K` with K not in the environment). */
+  readonly buildArgs: Readonly<Record<string, string | undefined>>;
+  readonly target?: string | undefined;
+  /** `--label`: added to the image config. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** `--network`: the network of RUN steps that do not say (`RUN --network`). @default 'host' */
+  readonly network?: 'host' | 'none';
+  /** `--secret` values by id, for `RUN --mount=type=secret`; never part of a cache key, a layer or the history. */
+  readonly secrets?: ReadonlyMap<string, Buffer>;
+  /** @default the host's */
+  readonly platform?: Platform;
+  /** `--no-cache`: run every step (results are still recorded). */
+  readonly noCache: boolean;
+  /** `--pull`: check registries for a newer base image even when one is stored. */
+  readonly pull?: boolean;
+  /** The environment the predefined proxy ARGs are read from. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `-t`: names the image gets in the local store (an `image` output) and is pushed to (`push`). */
+  readonly tags?: readonly string[];
+  /** `-o`: where the result goes. @default one `image` output */
+  readonly outputs?: readonly BuildOutput[];
+  /** `--push`: push the image to every tag's registry. */
+  readonly push?: boolean;
+  /** `--cache-from`: cache images imported before solving (ignored with noCache). */
+  readonly cacheFrom?: readonly CacheFromSpec[];
+  /** `--cache-to`: cache images written after a successful solve. */
+  readonly cacheTo?: readonly CacheToSpec[];
+  /** `SOURCE_DATE_EPOCH` (seconds): clamps layer mtimes and sets `created`, for reproducible images. */
+  readonly sourceDateEpoch?: number | undefined;
+  /** How many steps may run at once. @default the CPU count */
+  readonly maxParallelism?: number;
+}
+
+/** What a build produced. */
+export interface BuildOutcome {
+  /** The image config's digest (what `docker build` prints). */
+  readonly imageId: string;
+  readonly manifest: Descriptor;
+  /** The names it was stored under (normalized tags; empty without an `image` output or tags). */
+  readonly names: readonly string[];
+  /** What `push` sent: the reference and the manifest digest the registry has. */
+  readonly pushed: readonly { readonly ref: string; readonly digest: string }[];
+}
