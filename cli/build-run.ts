@@ -15,6 +15,7 @@ export interface RunFlags {
   readonly quiet?: boolean;
   readonly output: readonly BuildOutput[];
   readonly iidfile?: string;
+  readonly metadataFile?: string;
   readonly push: boolean;
   readonly rootOption: string | undefined;
 }
@@ -53,6 +54,10 @@ export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv
     }
     renderer.write({ type: 'build.step.completed', step: 'export', time: t(), durationMs: t() - exportStart });
     if (flags.iidfile !== undefined) await writeFile(flags.iidfile, outcome.imageId);
+    if (flags.metadataFile !== undefined) {
+      const { writeMetadataFile } = await import('./build-metadata.js');
+      await writeMetadataFile(flags.metadataFile, { manifest: outcome.manifest, configDigest: outcome.imageId, names: tags });
+    }
     await renderer.done({ ok: true, imageId: outcome.imageId, durationMs: Date.now() - started });
     // The build succeeded whatever the GC does: a failure is a warning.
     await import('./auto-gc.js')

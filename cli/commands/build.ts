@@ -8,12 +8,13 @@ import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret, type BuildOutput } from '../build-options.js';
 import { rootOf, workerFor } from './image-cmds.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
 import { ifExists, isNotExist } from '../../util/if-exists.js';
+import { addBuildxOptions, checkBuildxFlags, type BuildxFlags } from '../buildx-flags.js';
 
-interface BuildFlags {
+interface BuildFlags extends BuildxFlags {
   file?: string;
   tag: string[];
   buildArg: Record<string, string | undefined>;
@@ -36,7 +37,7 @@ interface BuildFlags {
 }
 
 export function makeBuildCommand(ctx: CliContext): Command {
-  return new Command('build')
+  return addBuildxOptions(new Command('build'))
     .description('build an image from a Dockerfile')
     .argument('<context>', 'the build context directory')
     .option('-f, --file <file>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
@@ -68,6 +69,9 @@ export function makeBuildCommand(ctx: CliContext): Command {
 }
 
 async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, cmd: Command): Promise<number> {
+  const attest = checkBuildxFlags(flags, (m) => ctx.stderr(`warning: ${m}\n`));
+  if (attest.provenance !== undefined) throw new NotImplementedError(`--provenance mode=${attest.provenance.mode}`);
+  if (attest.sbom === true) throw new NotImplementedError('--sbom=true');
   if (flags.push === true && flags.tag.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
   const contextDir = resolve(contextArg);
   const st = await ifExists(stat(contextDir)).catch((err: unknown) => {
@@ -96,7 +100,7 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
     secrets: new Map(await Promise.all(flags.secret.map((s) => readSecret(s)))),
   });
-  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
+  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, noCacheFilter: flags.cacheFilter, ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
   const fb = await import('../../frontend/index.js');
   if (flags.dryRun === true) {
     const p = await fb.plan(env, request);

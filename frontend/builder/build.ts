@@ -15,6 +15,7 @@ import { asNoSpace, isNoSpace, whileWriting } from '../../util/no-space.js';
 import { SnapshotResult, type BuildEnv } from './env.js';
 import { stageImage } from './export.js';
 import { buildGraph } from './graph.js';
+import { noCacheStages } from './no-cache-filter.js';
 
 /** What to build. */
 export interface BuildRequest {
@@ -33,6 +34,8 @@ export interface BuildRequest {
   readonly pull?: boolean;
   /** How many steps may run at once. @default the CPU count */
   readonly maxParallelism?: number;
+  /** `--no-cache-filter`: stages (by name or index) whose steps ignore the cache. */
+  readonly noCacheFilter?: readonly string[];
 }
 
 /** What a build produced: the image (config + manifest, not yet named) and its plan. */
@@ -94,7 +97,8 @@ export async function build(
   options: { progress: ProgressWriter; signal?: AbortSignal; onWarning?: (message: string) => void },
 ): Promise<BuildOutcome> {
   const p = await plan(env, req);
-  const graph = buildGraph(env, p);
+  const filter = req.noCacheFilter ?? [];
+  const graph = buildGraph(env, p, filter.length === 0 ? new Set() : noCacheStages(p, filter, (await parseCached(env.layout.parseCache, req.dockerfile)).stages.stages.map((s) => s.name)));
   const target = graph.stageEdges.get(p.target);
   const targetStage = p.stages.find((s) => s.index === p.target);
   if (target === undefined || targetStage === undefined) throw new Error('internal: target stage not in the graph');

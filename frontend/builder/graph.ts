@@ -22,12 +22,12 @@ export interface BuildGraph {
   readonly executedSteps: ReadonlyMap<number, number>;
 }
 
-function edge(name: string, op: Op, def: JsonValue, inputs: readonly Edge[] = []): Edge {
-  return { vertex: createVertex({ name, op, def, inputs }), index: 0 };
+function edge(name: string, op: Op, def: JsonValue, inputs: readonly Edge[] = [], ignoreCache = false): Edge {
+  return { vertex: createVertex({ name, op, def, inputs, ...(ignoreCache ? { options: { ignoreCache } } : {}) }), index: 0 };
 }
 
-/** Builds the solver graph for `plan`. */
-export function buildGraph(env: BuildEnv, plan: BuildPlan): BuildGraph {
+/** Builds the solver graph for `plan`; the steps of `noCacheStages` (`--no-cache-filter`) never hit the cache. */
+export function buildGraph(env: BuildEnv, plan: BuildPlan, noCacheStages: ReadonlySet<number> = new Set()): BuildGraph {
   const stageEdges = new Map<number, Edge>();
   const executedSteps = new Map<number, number>();
   const ranges = new Map<string, Range>();
@@ -61,7 +61,7 @@ export function buildGraph(env: BuildEnv, plan: BuildPlan): BuildGraph {
     if (stage.base.kind === 'image') ranges.set(cur.vertex.digest, stage.range);
     let executed = 0;
     for (const step of stage.steps) {
-      const next = stepEdge(env, step, cur, sourceEdge);
+      const next = stepEdge(env, step, cur, sourceEdge, noCacheStages.has(stage.index));
       if (next !== undefined) {
         ranges.set(next.vertex.digest, step.range);
         cur = next;
@@ -93,12 +93,12 @@ function baseEdge(stage: PlannedStage, stages: ReadonlyMap<number, Edge>, imageE
   }
 }
 
-function stepEdge(env: BuildEnv, step: Step, cur: Edge, sourceEdge: (from: SourceRef) => Edge | undefined): Edge | undefined {
+function stepEdge(env: BuildEnv, step: Step, cur: Edge, sourceEdge: (from: SourceRef) => Edge | undefined, ignoreCache: boolean): Edge | undefined {
   switch (step.kind) {
     case 'config':
       return undefined;
     case 'workdir':
-      return edge(step.name, new WorkdirOp(env, step), { kind: 'workdir', def: step.definition }, [cur]);
+      return edge(step.name, new WorkdirOp(env, step), { kind: 'workdir', def: step.definition }, [cur], ignoreCache);
     case 'run': {
       const inputs: Edge[] = [cur];
       const mountInputs = step.mounts.map((m) => {
@@ -108,12 +108,12 @@ function stepEdge(env: BuildEnv, step: Step, cur: Edge, sourceEdge: (from: Sourc
         inputs.push(e);
         return inputs.length - 1;
       });
-      return edge(step.name, new RunOp(env, step, mountInputs), { kind: 'run', def: step.definition }, inputs);
+      return edge(step.name, new RunOp(env, step, mountInputs), { kind: 'run', def: step.definition }, inputs, ignoreCache);
     }
     case 'copy': {
       const from = sourceEdge(step.from);
       const inputs = from === undefined ? [cur] : [cur, from];
-      return edge(step.name, new CopyOp(env, step), { kind: 'copy', def: step.definition }, inputs);
+      return edge(step.name, new CopyOp(env, step), { kind: 'copy', def: step.definition }, inputs, ignoreCache);
     }
     default: {
       const never: never = step;
