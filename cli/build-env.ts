@@ -4,7 +4,7 @@
  */
 import xxhashWasm, { type XXHashAPI } from 'xxhash-wasm';
 import { ContextHasher, ignoreMatcher, readDockerignore } from '../frontend/index.js';
-import type { BuildEnv } from '../frontend/index.js';
+import type { BuildEnv, RunExtras } from '../frontend/index.js';
 import { mountAll, unmount } from '../executor/index.js';
 import type { Worker } from './worker.js';
 
@@ -21,6 +21,7 @@ export async function buildEnv(
     network: 'host' | 'none';
     sourceDateEpoch: number | undefined;
     secrets?: ReadonlyMap<string, Buffer>;
+    runExtras?: RunExtras;
   },
 ): Promise<BuildEnv> {
   const tmpDir = await w.tmpDir();
@@ -37,6 +38,7 @@ export async function buildEnv(
     sourceDateEpoch: opts.sourceDateEpoch,
     network: opts.network,
     ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }),
+    ...(opts.runExtras === undefined ? {} : { runExtras: opts.runExtras }),
     xxhash,
     contextHasher: () =>
       (hasher ??= (async () =>

@@ -71,5 +71,26 @@ if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox'])) {
     refused(build(dir, '--no-cache-filter', 'nosuch'), /--no-cache-filter nosuch: no stage of that name/);
   });
 
+  test('--add-host, --shm-size and a lowered --ulimit reach RUN steps; a raised hard limit is refused', async () => {
+    const dir = await context('runflags', {
+      Dockerfile: 'FROM bb\nRUN grep -E "registry|v6host" /etc/hosts > /hosts; grep " /dev/shm " /proc/mounts > /shm; echo "$(ulimit -n) $(ulimit -Hn)" > /nofile\n',
+    });
+    const r = build(dir, '-t', 'runflags', '--add-host', 'registry.internal:10.1.2.3', '--add-host', 'v6host=::1', '--shm-size', '128m', '--ulimit', 'nofile=512:1024');
+    assert.is(r.code, 0, r.stderr);
+    const cat = (f: string): string => kiln(['run', '--rm', 'runflags', 'cat', f]).stdout;
+    assert.is(cat('/hosts'), '10.1.2.3\tregistry.internal\n::1\tv6host\n');
+    assert.match(cat('/shm'), /size=131072k/);
+    assert.is(cat('/nofile'), '512 1024\n');
+    // Another value is another cache key: the step runs again.
+    const again = build(dir, '-t', 'runflags2', '--add-host', 'registry.internal:10.9.9.9');
+    assert.is(again.code, 0, again.stderr);
+    assert.is(kiln(['run', '--rm', 'runflags2', 'cat', '/hosts']).stdout, '10.9.9.9\tregistry.internal\n');
+    refused(build(dir, '--ulimit', 'nofile=100000000'), /--ulimit nofile=100000000: 100000000 is above kiln's own hard limit \d+, and raising it needs CAP_SYS_RESOURCE/);
+    refused(build(dir, '--ulimit', 'files=1'), /unknown type "files"/);
+    refused(build(dir, '--add-host', 'nohost'), /invalid --add-host "nohost": expected host:ip/);
+    refused(build(dir, '--add-host', 'a:not-an-ip'), /"not-an-ip" is not an IP address/);
+    refused(build(dir, '--shm-size', 'lots'), /invalid --shm-size "lots"/);
+  });
+
   test.run();
 }

@@ -126,7 +126,7 @@ export class OciRuntimeExecutor implements Executor {
     ]);
     if (missing !== undefined) throw missing;
     const config = toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files });
-    await writeBundleFiles(paths, config, etcFiles(spec.network, hostname, hostEtc));
+    await writeBundleFiles(paths, config, etcFiles(spec.network, hostname, hostEtc, spec.extraHosts));
     return stubs;
   }
 

@@ -28,6 +28,25 @@ export interface RunSpec {
   readonly mounts?: readonly ContainerMount[];
   readonly tty?: boolean;
   readonly limits?: { readonly memoryBytes?: number; readonly pids?: number };
+  /** Lines added to /etc/hosts (`--add-host`). */
+  readonly extraHosts?: readonly ExtraHost[];
+  /** Size of /dev/shm in bytes. @default 64 MiB */
+  readonly shmSize?: number;
+  /** Process resource limits (`--ulimit`); they may only lower what kiln has unless it holds CAP_SYS_RESOURCE. */
+  readonly rlimits?: readonly Rlimit[];
+}
+
+/** One `--add-host` mapping. */
+export interface ExtraHost {
+  readonly name: string;
+  readonly ip: string;
+}
+
+/** One resource limit, as the OCI spec names it (`RLIMIT_NOFILE`). */
+export interface Rlimit {
+  readonly type: string;
+  readonly soft: number;
+  readonly hard: number;
 }
 
 /** Where the container's standard streams go. */

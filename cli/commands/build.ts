@@ -12,6 +12,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotImplem
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
 import { ifExists, isNotExist } from '../../util/if-exists.js';
+import type { RunExtras } from '../../frontend/index.js';
 import { addBuildxOptions, checkBuildxFlags, type BuildxFlags } from '../buildx-flags.js';
 
 interface BuildFlags extends BuildxFlags {
@@ -68,6 +69,17 @@ export function makeBuildCommand(ctx: CliContext): Command {
     });
 }
 
+/** `--add-host`, `--shm-size`, `--ulimit`, checked before anything runs. */
+async function runExtrasOf(flags: BuildxFlags): Promise<RunExtras> {
+  const { parseAddHost, parseShmSize, parseUlimit, hostLimits } = await import('../buildx-run-flags.js');
+  const host = flags.ulimit.length === 0 ? undefined : hostLimits();
+  return {
+    ...(flags.addHost.length === 0 ? {} : { extraHosts: flags.addHost.map(parseAddHost) }),
+    ...(flags.shmSize === undefined ? {} : { shmSize: parseShmSize(flags.shmSize) }),
+    ...(host === undefined ? {} : { rlimits: flags.ulimit.map((u) => parseUlimit(u, host)) }),
+  };
+}
+
 async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, cmd: Command): Promise<number> {
   const attest = checkBuildxFlags(flags, (m) => ctx.stderr(`warning: ${m}\n`));
   if (attest.provenance !== undefined) throw new NotImplementedError(`--provenance mode=${attest.provenance.mode}`);
@@ -99,6 +111,7 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     network: flags.network === 'none' ? 'none' : 'host',
     sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
     secrets: new Map(await Promise.all(flags.secret.map((s) => readSecret(s)))),
+    runExtras: await runExtrasOf(flags),
   });
   const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, noCacheFilter: flags.cacheFilter, ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
   const fb = await import('../../frontend/index.js');

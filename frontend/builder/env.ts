@@ -4,7 +4,7 @@
  */
 import type { ContentStore } from '../../cache/index.js';
 import type { Snapshotter } from '../../cache/index.js';
-import type { Executor } from '../../executor/index.js';
+import type { Executor, RunSpec } from '../../executor/index.js';
 import type { Mounter } from '../../store/index.js';
 import type { ImageStore } from '../../store/index.js';
 import type { Result } from '../../solver/index.js';
@@ -38,7 +38,12 @@ export interface BuildEnv {
   xxhash(): Promise<XXHashAPI>;
   /** `--secret` values by id, for `RUN --mount=type=secret`; never part of a cache key or layer. */
   readonly secrets?: ReadonlyMap<string, Buffer>;
+  /** `--add-host`, `--shm-size`, `--ulimit`: every RUN step's container; part of RUN's cache key, as in BuildKit. */
+  readonly runExtras?: RunExtras;
 }
+
+/** What buildx's flags add to every RUN step's container. */
+export type RunExtras = Pick<RunSpec, 'extraHosts' | 'shmSize' | 'rlimits'>;
 
 /**
  * A step's output: a committed snapshot (its key is the result id). `''` is

@@ -10,12 +10,12 @@ import { Writable } from 'node:stream';
 import type { ContainerMount } from '../../executor/index.js';
 import type { RunMount, RunStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
-import { canonicalJson } from '../../solver/index.js';
+import { canonicalJson, type JsonValue } from '../../solver/index.js';
 import { NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
 import { ownedLabels } from '../../cache/index.js';
 import { isFull, whileWriting } from '../../util/no-space.js';
-import { snapshotOf, SnapshotResult, type BuildEnv } from './env.js';
+import { snapshotOf, SnapshotResult, type BuildEnv, type RunExtras } from './env.js';
 import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
 import { mountSource, writableSource } from './mount-source.js';
@@ -39,7 +39,8 @@ export class RunOp implements Op {
 
   async cacheMap(): Promise<CacheMap> {
     const deps = [{}, ...this.#step.mounts.flatMap((_, i) => (this.#mountInputs[i] === undefined ? [] : [{}]))];
-    return { digest: sha256(canonicalJson({ op: 'run', def: this.#step.definition })), deps };
+    const extras = runExtrasKey(this.#env.runExtras);
+    return { digest: sha256(canonicalJson({ op: 'run', def: this.#step.definition, ...(extras === undefined ? {} : { extras }) })), deps };
   }
 
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
@@ -66,6 +67,7 @@ export class RunOp implements Op {
           ...(step.user === '' ? {} : { user: step.user }),
           network: step.network === 'none' || (step.network === 'default' && env.network === 'none') ? 'none' : 'host',
           mounts,
+          ...env.runExtras,
         },
         { signal: ctx.signal, stdio: { stdout: logSink(ctx, 'stdout'), stderr: logSink(ctx, 'stderr') } },
       ));
@@ -162,6 +164,16 @@ export class RunOp implements Op {
     held.push(v);
     return v.path;
   }
+}
+
+/** The RUN extras in a cache key; none set leaves the key as it was without them. */
+function runExtrasKey(x: RunExtras | undefined): JsonValue | undefined {
+  if (x === undefined) return undefined;
+  const key: Record<string, JsonValue> = {};
+  if (x.extraHosts !== undefined && x.extraHosts.length > 0) key.hosts = x.extraHosts.map((h) => `${h.name}=${h.ip}`);
+  if (x.shmSize !== undefined) key.shm = x.shmSize;
+  if (x.rlimits !== undefined && x.rlimits.length > 0) key.rlimits = x.rlimits.map((r) => `${r.type}=${r.soft}:${r.hard}`);
+  return Object.keys(key).length === 0 ? undefined : key;
 }
 
 /** A persistent cache-mount directory under the root, keyed by the mount's id. */
