@@ -1,7 +1,7 @@
 /** Runs a build with a progress renderer, Ctrl-C handling, naming and outputs. */
 import { writeFile } from 'node:fs/promises';
 import type { CliContext } from './context.js';
-import type { BuildOutput } from './build-options.js';
+import { STDOUT_DEST, type BuildOutput } from './build-options.js';
 import { createRenderer, type RenderMode } from './render/index.js';
 import type { Worker } from './worker.js';
 import { build, type BuildEnv, type BuildRequest } from '../frontend/index.js';
@@ -23,7 +23,9 @@ export interface RunFlags {
 /** Builds, names and exports; returns kiln's exit code. */
 export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv, req: BuildRequest, flags: RunFlags): Promise<number> {
   const tags = flags.tag.map(normalizeName);
-  const renderer = createRenderer(flags.quiet === true ? 'quiet' : flags.progress, { out: process.stdout, err: process.stderr }, { color: process.env.NO_COLOR === undefined });
+  // With an archive on stdout (`-o -`), nothing else may go there: even quiet mode's image id goes to stderr.
+  const stdoutTaken = flags.output.some((o) => o.type !== 'image' && o.dest === STDOUT_DEST);
+  const renderer = createRenderer(flags.quiet === true ? 'quiet' : flags.progress, { out: stdoutTaken ? process.stderr : process.stdout, err: process.stderr }, { color: process.env.NO_COLOR === undefined });
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${sig}`));
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);

@@ -1,5 +1,10 @@
 // `docker buildx build` command lines run under kiln: bin/kiln on real runc and overlayfs.
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { pack } from 'tar-stream';
+import { repoRoot } from '../util/test-paths.js';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +21,22 @@ if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox'])) {
     assert.is.not(r.code, 0, r.stderr);
     assert.match(r.stderr, message);
     assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+  };
+
+  const kilnBin = join(repoRoot(), 'bin', 'kiln');
+  const started = Date.now();
+  const tarOf = async (entries: readonly { name: string; body?: string; link?: string }[]): Promise<Buffer> => {
+    const p = pack();
+    const chunks: Buffer[] = [];
+    p.on('data', (c: unknown) => chunks.push(c as Buffer));
+    const ended = new Promise<void>((r) => p.on('end', () => r()));
+    for (const e of entries) {
+      if (e.link !== undefined) p.entry({ name: e.name, type: 'symlink', linkname: e.link });
+      else p.entry({ name: e.name }, e.body ?? '');
+    }
+    p.finalize();
+    await ended;
+    return Buffer.concat(chunks);
   };
 
   test.before(() => fx.baseImage());
@@ -90,6 +111,72 @@ if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox'])) {
     refused(build(dir, '--add-host', 'nohost'), /invalid --add-host "nohost": expected host:ip/);
     refused(build(dir, '--add-host', 'a:not-an-ip'), /"not-an-ip" is not an IP address/);
     refused(build(dir, '--shm-size', 'lots'), /invalid --shm-size "lots"/);
+  });
+
+  test('-f - reads the Dockerfile from stdin; - as the context takes a tar (plain or gzipped) or a Dockerfile alone', async () => {
+    const dir = await context('stdin', { 'msg.txt': 'from the context\n', 'sub/Alt.Dockerfile': 'FROM bb\nCOPY msg.txt /alt\n' });
+    const df = build(dir, '-t', 'stdin-df', '-f', '-');
+    assert.is.not(df.code, 0, 'no Dockerfile on stdin: an empty one');
+    const r = fx.kiln(['build', '-q', '-t', 'stdin-df', '-f', '-', dir], { input: 'FROM bb\nCOPY msg.txt /msg\n' });
+    assert.is(r.code, 0, r.stderr);
+    assert.is(kiln(['run', '--rm', 'stdin-df', 'cat', '/msg']).stdout, 'from the context\n');
+    for (const z of ['', 'z']) {
+      const tar = spawnSync('tar', [`-c${z}f`, '-', '-C', dir, '.'], { maxBuffer: 1 << 20 }).stdout;
+      const t = fx.kiln(['build', '-q', '-t', `stdin-tar${z}`, '-f', 'sub/Alt.Dockerfile', '-'], { input: tar });
+      assert.is(t.code, 0, t.stderr);
+      assert.is(kiln(['run', '--rm', `stdin-tar${z}`, 'cat', '/alt']).stdout, 'from the context\n');
+    }
+    const alone = fx.kiln(['build', '-q', '-t', 'stdin-alone', '-'], { input: 'FROM bb\nRUN echo alone > /a\n' });
+    assert.is(alone.code, 0, alone.stderr);
+    assert.is(kiln(['run', '--rm', 'stdin-alone', 'cat', '/a']).stdout, 'alone\n');
+    const noCtx = fx.kiln(['build', '-q', '-'], { input: 'FROM bb\nCOPY msg.txt /m\n' });
+    assert.is.not(noCtx.code, 0);
+    assert.match(noCtx.stderr, /"\/msg\.txt": not found/);
+    refused(fx.kiln(['build', '-f', '-', '-'], { input: 'FROM bb\n' }), /cannot read both the build context and the Dockerfile \(-f -\) from stdin/);
+  });
+
+  test('hostile: a context tar on stdin cannot write outside its temp dir or take -f outside the context', async () => {
+    const outside = join(tmp, 'stdin-escape.txt');
+    const escape = await tarOf([{ name: `../../../../../../../..${outside}`, body: 'escaped' }, { name: 'Dockerfile', body: 'FROM bb\n' }]);
+    refused(fx.kiln(['build', '-'], { input: escape }), /\.\./);
+    assert.not.ok(existsSync(outside), 'a tar entry was written outside the context');
+    const viaLink = await tarOf([{ name: 'up', link: '/' }, { name: 'Dockerfile', body: 'FROM bb\n' }]);
+    refused(fx.kiln(['build', '-f', `up${join(tmp, 'host.Dockerfile')}`, '-'], { input: viaLink }), /no such file/);
+    await writeFile(join(tmp, 'host.Dockerfile'), 'FROM bb\nRUN echo read the host > /h\n');
+    refused(fx.kiln(['build', '-f', `up${join(tmp, 'host.Dockerfile')}`, '-'], { input: viaLink }), /no such file/);
+    refused(fx.kiln(['build', '-f', join(tmp, 'host.Dockerfile'), '-'], { input: viaLink }), /the Dockerfile is a path inside that tar/);
+    assert.is(readdirSync(tmpdir()).filter((n) => n.startsWith('kiln-stdin-') && statSync(join(tmpdir(), n)).mtimeMs > started).length, 0, 'the spooled context was removed');
+  });
+
+  test('-o - and -o type=tar,dest=- stream the rootfs tar to stdout; progress stays on stderr', async () => {
+    const dir = await context('tarout', { Dockerfile: 'FROM bb\nRUN echo streamed > /s\n' });
+    for (const o of ['-', 'type=tar,dest=-']) {
+      const out = join(tmp, 'rootfs.tar');
+      const r = spawnSync('sh', ['-c', '"$0" --root "$1" build --progress plain -o "$2" "$3" > "$4"', kilnBin, fx.root, o, dir, out], { encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stderr, /RUN echo streamed/);
+      assert.is(spawnSync('tar', ['-xOf', out, './s'], { encoding: 'utf8' }).stdout, 'streamed\n');
+      assert.match(spawnSync('tar', ['-tf', out], { encoding: 'utf8' }).stdout, /^\.\/bin\/busybox$/m);
+    }
+  });
+
+  test('-o type=docker|oci,dest=F -t NAME: the archive names NAME only; --load also stores it', async () => {
+    const dir = await context('archive', { Dockerfile: 'FROM bb\nRUN echo a > /a\n' });
+    assert.is(build(dir, '-t', 'archive-old:1').code, 0);
+    const docker = join(tmp, 'a.docker.tar');
+    const r = build(dir, '-t', 'archive-new:2', '-o', `type=docker,dest=${docker}`);
+    assert.is(r.code, 0, r.stderr);
+    const manifest = JSON.parse(spawnSync('tar', ['-xOf', docker, 'manifest.json'], { encoding: 'utf8' }).stdout) as { RepoTags: string[] }[];
+    assert.equal(manifest.map((m) => m.RepoTags), [['archive-new:2']]);
+    assert.is(kiln(['inspect', 'archive-new:2']).code, 1, 'an -o output alone does not store the name');
+    const oci = join(tmp, 'a.oci.tar');
+    assert.is(build(dir, '-t', 'archive-new:3', '--load', '-o', `type=oci,dest=${oci}`).code, 0);
+    const index = JSON.parse(spawnSync('tar', ['-xOf', oci, 'index.json'], { encoding: 'utf8' }).stdout) as { manifests: { annotations?: Record<string, string> }[] };
+    assert.equal(index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name']), ['docker.io/library/archive-new:3']);
+    assert.is(kiln(['inspect', 'archive-new:3']).code, 0, '--load stores it too');
+    const loaded = kiln(['load', '-i', docker]);
+    assert.is(loaded.code, 0, loaded.stderr);
+    assert.is(kiln(['run', '--rm', 'archive-new:2', 'cat', '/a']).stdout, 'a\n');
   });
 
   test.run();

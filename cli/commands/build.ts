@@ -2,17 +2,15 @@
  * `kiln build`: builds a Dockerfile like `docker build` (BuildKit), stores
  * the image under every `-t`, and writes any `--output`.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret, type BuildOutput } from '../build-options.js';
+import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret, STDOUT_DEST, type BuildOutput } from '../build-options.js';
 import { rootOf, workerFor } from './image-cmds.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotImplementedError } from '../../util/errors.js';
+import { InvalidArgumentError, NotImplementedError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
-import { ifExists, isNotExist } from '../../util/if-exists.js';
 import type { RunExtras } from '../../frontend/index.js';
+import type { BuildInput } from '../build-input.js';
 import { addBuildxOptions, checkBuildxFlags, type BuildxFlags } from '../buildx-flags.js';
 
 interface BuildFlags extends BuildxFlags {
@@ -40,8 +38,8 @@ interface BuildFlags extends BuildxFlags {
 export function makeBuildCommand(ctx: CliContext): Command {
   return addBuildxOptions(new Command('build'))
     .description('build an image from a Dockerfile')
-    .argument('<context>', 'the build context directory')
-    .option('-f, --file <file>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
+    .argument('<context>', 'the build context: a directory, or - (a tar or a Dockerfile on stdin)')
+    .option('-f, --file <file>', 'the Dockerfile (default: CONTEXT/Dockerfile; - reads it from stdin)')
     .option('-t, --tag <name>', 'name the image (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--build-arg <K=V>', 'set a build-time variable (K alone: from the environment)', (v: string, p: Record<string, string | undefined>) => parseBuildArg(v, p), {})
     .option('--target <stage>', 'build this stage and what it needs')
@@ -69,6 +67,12 @@ export function makeBuildCommand(ctx: CliContext): Command {
     });
 }
 
+/** `-o` outputs plus `--load` (the local store, which is also the default without -o); at most one on stdout. */
+function outputsOf(flags: BuildFlags): BuildOutput[] {
+  if (flags.output.filter((o) => o.type !== 'image' && o.dest === STDOUT_DEST).length > 1) throw new InvalidArgumentError('--output: only one output can go to stdout (dest=-)');
+  return flags.load === true && !flags.output.some((o) => o.type === 'image') && flags.output.length > 0 ? [{ type: 'image' }, ...flags.output] : flags.output;
+}
+
 /** `--add-host`, `--shm-size`, `--ulimit`, checked before anything runs. */
 async function runExtrasOf(flags: BuildxFlags): Promise<RunExtras> {
   const { parseAddHost, parseShmSize, parseUlimit, hostLimits } = await import('../buildx-run-flags.js');
@@ -85,19 +89,17 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
   if (attest.provenance !== undefined) throw new NotImplementedError(`--provenance mode=${attest.provenance.mode}`);
   if (attest.sbom === true) throw new NotImplementedError('--sbom=true');
   if (flags.push === true && flags.tag.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
-  const contextDir = resolve(contextArg);
-  const st = await ifExists(stat(contextDir)).catch((err: unknown) => {
-    throw new FailedPreconditionError(`build context ${contextArg}: cannot stat it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-  });
-  if (st === undefined) throw new NotFoundError(`build context ${contextArg}: no such directory`);
-  if (!st.isDirectory()) throw new InvalidArgumentError(`build context ${contextArg}: not a directory`);
-  const dockerfilePath = flags.file === undefined ? join(contextDir, 'Dockerfile') : isAbsolute(flags.file) ? flags.file : resolve(flags.file);
-  const dockerfileName = flags.file ?? join(contextArg, 'Dockerfile');
-  const text = await readFile(dockerfilePath, 'utf8').catch((err: unknown) => {
-    if (isNotExist(err)) throw new NotFoundError(`dockerfile ${dockerfileName}: no such file`, { cause: err });
-    throw new FailedPreconditionError(`dockerfile ${dockerfileName}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-  });
-  const filename = flags.file ?? 'Dockerfile';
+  const { buildInput } = await import('../build-input.js');
+  const input = await buildInput(contextArg, flags.file, process.stdin);
+  try {
+    return await buildFrom(ctx, input, flags, cmd);
+  } finally {
+    await input.cleanup();
+  }
+}
+
+async function buildFrom(ctx: CliContext, input: BuildInput, flags: BuildFlags, cmd: Command): Promise<number> {
+  const { contextDir, dockerfilePath, filename, text } = input;
   ctx.addSource(filename, text);
   const { hostPlatform } = await import('../../oci/index.js');
   const platform = buildPlatform(flags.platform, hostPlatform());
@@ -127,5 +129,5 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     return 0;
   }
   const { runWithProgress } = await import('../build-run.js');
-  return runWithProgress(ctx, w, env, request, { ...flags, push: flags.push === true, rootOption: rootOf(cmd) });
+  return runWithProgress(ctx, w, env, request, { ...flags, output: outputsOf(flags), push: flags.push === true, rootOption: rootOf(cmd) });
 }
