@@ -38,12 +38,14 @@ export async function gcSources(w: Worker): Promise<GcSources> {
   };
 }
 
-/** What images keep alive: their blobs and the snapshots of their layer chains. */
+/** What images and containers keep alive: blobs, the snapshots of layer chains, containers' filesystems. */
 export async function imageRoots(w: Worker): Promise<ImageRoots> {
   const snapshots = new Set<string>();
   for (const image of await w.images.list()) {
     for (const c of chainIDs((await w.images.config(image)).rootfs.diff_ids)) snapshots.add(c);
   }
+  // A container's filesystem stays until `kiln rm` (or `kiln container prune`), like an image's layers.
+  for (const key of await w.containers().snapshots()) snapshots.add(key);
   const blobs: Set<Digest> = await w.images.referencedBlobs();
   return { blobs, snapshots };
 }

@@ -6,6 +6,7 @@ import { makeCheckCommand } from './commands/check.js';
 import { makeParseCommand } from './commands/parse.js';
 import { makeLoginCommand, makeLogoutCommand, makePullCommand, makePushCommand } from './commands/registry-cmds.js';
 import { makeRunCommand } from './commands/run.js';
+import { makeContainerCommand } from './commands/containers.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
 import type { CliContext } from './context.js';
 
@@ -32,6 +33,7 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeCheckCommand(ctx))
     .addCommand(makeParseCommand(ctx))
     .addCommand(makeRunCommand(ctx))
+    .addCommand(makeContainerCommand(ctx))
     .addCommand(makeImagesCommand(ctx))
     .addCommand(makeImportCommand(ctx))
     .addCommand(makeSaveCommand())

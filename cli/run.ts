@@ -3,7 +3,7 @@
  * and is the only place that decides exit codes (0 ok, 1 failure, 2 usage).
  */
 import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { formatError, isExpected } from './errors.js';
 import { makeProgram } from './program.js';
 import type { CliContext } from './context.js';
@@ -40,7 +40,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   try {
     const program = makeProgram(ctx, readVersion());
-    for (const cmd of [program, ...program.commands]) cmd.exitOverride().configureOutput(output);
+    const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+    for (const cmd of all(program)) cmd.exitOverride().configureOutput(output);
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (err) {

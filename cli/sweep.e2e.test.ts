@@ -81,13 +81,18 @@ if (e2eReady('kiln sweep e2e', ['runc', 'tar'])) {
       const run = startKiln(root, ['run', ...(autoremove ? ['--rm'] : []), '--name', name, 'bb', 'sh', '-c', 'echo ready; exec sleep 300']);
       await waitFor('the container to start', async () => (run.output().includes('ready') ? true : undefined), run);
       const left = await inventory(root);
-      assert.equal(left.containers, [`kiln-${name}`]);
+      // The runtime knows the container by its 64-hex id; its name maps to it.
+      const id = (await readFile(join(root, 'containers', 'names', name), 'utf8')).trim();
+      assert.match(id, /^[0-9a-f]{64}$/);
+      assert.equal(left.containers, [id]);
       assert.ok(left.mounts.length > 0);
-      const pid = await containerPid(root, `kiln-${name}`);
+      const pid = await containerPid(root, id);
       await run.kill();
       ok('images');
       assert.equal(await inventory(root), NOTHING_LEFT);
-      assert.is(`container-${name}` in (await snapshotRecords(root)), !autoremove, `container-${name}`);
+      assert.is(`container-${id}` in (await snapshotRecords(root)), !autoremove, `container-${id}`);
+      // A --rm container goes with its filesystem; a kept one is still listed, its supervisor gone.
+      assert.is(existsSync(join(root, 'containers', id, 'config.json')), !autoremove);
       await waitFor('the container process to exit', async () => ((await exited(pid)) ? true : undefined));
     }
   });

@@ -11,6 +11,7 @@ import { acquireSession, type Lease } from '../cache/index.js';
 import { NativeSnapshotter, OverlaySnapshotter, type Cleaner, type Snapshotter } from '../cache/index.js';
 import { checkOverlaySupport, OciRuntimeExecutor, resolveRuntime } from '../executor/index.js';
 import { ImageStore } from '../store/index.js';
+import { Containers } from '../containers/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { whileWriting } from '../util/no-space.js';
@@ -40,6 +41,8 @@ export interface Worker {
    * sweep remove it, and unmount what is in it, once this process is gone.
    */
   tmpDir(): Promise<string>;
+  /** The root's containers (containers/). */
+  containers(): Containers;
 }
 
 /** `--root`, else `KILN_ROOT`, else `/var/lib/kiln` for root and `$XDG_DATA_HOME/kiln` otherwise. */
@@ -79,9 +82,16 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     keepDangling: options.keepDangling === true,
   });
   const images = await ImageStore.open(dir, content);
-  let executor: Promise<OciRuntimeExecutor> | undefined;
+  const executors = new Map<string, Promise<OciRuntimeExecutor>>();
+  const executor = (runtime: string | undefined): Promise<OciRuntimeExecutor> => {
+    let e = executors.get(runtime ?? '');
+    if (e === undefined) executors.set(runtime ?? '', (e = openExecutor(layout, runtime)));
+    return e;
+  };
   let tmp: Promise<string> | undefined;
-  return {
+  const tmpDir = (): Promise<string> => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(layout.tmp)));
+  let containers: Containers | undefined;
+  const worker: Worker = {
     root,
     layout,
     content,
@@ -89,9 +99,25 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     session,
     swept,
     snapshotter,
-    executor: (runtime) => (executor ??= openExecutor(layout, runtime)),
-    tmpDir: () => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(layout.tmp))),
+    executor,
+    tmpDir,
+    containers: () =>
+      (containers ??= new Containers({
+        dir: layout.containers,
+        images,
+        snapshotter,
+        executor,
+        tmpDir,
+        // The supervisor of a detached container is this same program: `kiln container supervise ID`.
+        supervisorArgv: (id) => [process.execPath, ...process.execArgv, process.argv[1] ?? '', '--root', root, 'container', 'supervise', id],
+      })),
   };
+  // `--rm` containers whose supervisor was killed go as they would have (the executor sweep above stopped them).
+  if (existsSync(layout.containers)) {
+    const failures = await worker.containers().sweep();
+    if (failures.length > 0) return { ...worker, swept: { ...swept, failures: [...swept.failures, ...failures] } };
+  }
+  return worker;
 }
 
 async function openExecutor(layout: RootLayout, runtime: string | undefined): Promise<OciRuntimeExecutor> {

@@ -31,6 +31,7 @@ export interface ContainerProcessOptions {
   readonly stdio: RunStdio;
   readonly signal: AbortSignal | undefined;
   readonly killGraceMs: number;
+  readonly onStart?: (() => void) | undefined;
 }
 
 /**
@@ -43,6 +44,7 @@ export async function runContainerProcess(o: ContainerProcessOptions): Promise<n
   const child = spawnRuntime(argv, o.tty, o.stdio);
   const unwire = wire(child, o.stdio);
   const exited = waitExit(child);
+  o.onStart?.();
   const stop = (): void => void stopContainer(o, exited);
   o.signal?.addEventListener('abort', stop, { once: true });
   try {

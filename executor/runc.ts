@@ -23,7 +23,7 @@ import type { Runtime } from './runtime.js';
 import { containerEnv, containerHostname, containerMounts, toRuntimeSpec } from './spec.js';
 import { missingPaths, removeStubs } from './stubs.js';
 import { pathRuntimes, sweepState, type SweepReport } from './sweep.js';
-import type { Executor, RunResult, RunSpec, RunStdio } from './types.js';
+import type { Executor, RunOptions, RunResult, RunSpec } from './types.js';
 import { resolveUser } from '../util/user.js';
 
 export interface OciRuntimeExecutorOptions {
@@ -60,7 +60,7 @@ export class OciRuntimeExecutor implements Executor {
    * NotFoundError for an unknown user, and `signal.reason` when aborted
    * (after the container is gone and everything is cleaned up).
    */
-  async run(spec: RunSpec, options: { readonly signal?: AbortSignal; readonly stdio: RunStdio }): Promise<RunResult> {
+  async run(spec: RunSpec, options: RunOptions): Promise<RunResult> {
     if (!ID.test(spec.id)) throw new InvalidArgumentError(`invalid container id ${JSON.stringify(spec.id)}: expected [A-Za-z0-9][A-Za-z0-9_.+-]*, at most 128 characters`);
     if (spec.rootfs.length === 0) throw new InvalidArgumentError(`container ${spec.id}: no rootfs mounts`);
     options.signal?.throwIfAborted();
@@ -89,6 +89,7 @@ export class OciRuntimeExecutor implements Executor {
         stdio: options.stdio,
         signal: options.signal,
         killGraceMs: this.#killGraceMs,
+        onStart: options.onStart,
       });
       outcome = { ok: true, value: { exitCode } };
     } catch (error) {

@@ -64,5 +64,13 @@ export interface RunResult {
 
 /** Runs containers. Implementations always clean up (runtime state, mounts, bundle), even on abort. */
 export interface Executor {
-  run(spec: RunSpec, options: { readonly signal?: AbortSignal; readonly stdio: RunStdio }): Promise<RunResult>;
+  run(spec: RunSpec, options: RunOptions): Promise<RunResult>;
+}
+
+/** How to run: cancellation, stdio, and a hook for when the runtime has been started. */
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly stdio: RunStdio;
+  /** Called once the bundle is ready and the runtime process is spawned (the command was found, the user resolved). */
+  readonly onStart?: () => void;
 }

@@ -13,6 +13,7 @@
  * <root>/cache-mounts/    RUN --mount=type=cache directories, by hashed id
  * <root>/leases/          live process sessions (cache/lease.ts)
  * <root>/exec/            runtime state and bundles of running containers
+ * <root>/containers/      containers: <id>/ (config, state, json-file logs), names/ (containers/records.ts)
  * <root>/tmp/             scratch: mount points, heredoc files; one `<pid>-<starttime>/` per process
  * <root>/sweep.lock       held by the process sweeping what killed kilns left (cli/sweep.ts)
  * <root>/kiln.json, kiln.toml   settings ([gc])
@@ -31,6 +32,7 @@ export interface RootLayout {
   readonly cacheMounts: string;
   readonly leases: string;
   readonly exec: string;
+  readonly containers: string;
   readonly tmp: string;
   readonly sweepLock: string;
   readonly configJson: string;
@@ -50,6 +52,7 @@ export function rootLayout(root: string): RootLayout {
     cacheMounts: join(root, 'cache-mounts'),
     leases: join(root, 'leases'),
     exec: join(root, 'exec'),
+    containers: join(root, 'containers'),
     tmp: join(root, 'tmp'),
     sweepLock: join(root, 'sweep.lock'),
     configJson: join(root, 'kiln.json'),

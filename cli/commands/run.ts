@@ -1,19 +1,17 @@
 /**
- * `kiln run`: a container from an image in the local store, like `docker run`.
- * The rootfs is a writable overlay on the image's layer snapshots; `--rm`
- * removes it afterwards. The container's exit code becomes kiln's.
+ * `kiln run`: flags → a CreateRequest for containers/, which creates and
+ * starts the container; attached, the container's exit code becomes kiln's,
+ * detached (`-d`), its id is printed.
  */
-import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { parseVolume, runProcess } from '../run-config.js';
-import { storeLib, workerFor } from './image-cmds.js';
-import type { ContainerMount } from '../../executor/index.js';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
-import { ownedLabels } from '../../cache/index.js';
+import { workerFor } from './image-cmds.js';
+import type { CreateRequest } from '../../containers/index.js';
+import { parseLogOptions, parseSeconds, parseSignal } from './container-flags.js';
 
 interface RunOptions {
   rm?: boolean;
+  detach?: boolean;
   env: string[];
   envFile: string[];
   network: 'none' | 'host';
@@ -24,10 +22,13 @@ interface RunOptions {
   name?: string;
   interactive?: boolean;
   tty?: boolean;
+  restart: string;
+  logOpt: string[];
+  stopSignal?: string;
+  stopTimeout?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 
 export function makeRunCommand(ctx: CliContext): Command {
   return new Command('run')
@@ -35,7 +36,8 @@ export function makeRunCommand(ctx: CliContext): Command {
     .argument('<image>', 'image name or id')
     .argument('[args...]', 'command and arguments (replace the image Cmd)')
     .passThroughOptions()
-    .option('--rm', 'remove the container filesystem when it exits')
+    .option('--rm', 'remove the container when it exits')
+    .option('-d, --detach', 'run in the background and print the container id')
     .option('-e, --env <K=V>', 'set an environment variable (K alone: take it from here)', collect, [])
     .option('--env-file <file>', 'read environment variables from a file', collect, [])
     .addOption(new Option('--network <mode>', 'network: host (share the host network) or none (only lo)').choices(['host', 'none']).default('host'))
@@ -46,60 +48,58 @@ export function makeRunCommand(ctx: CliContext): Command {
     .option('--name <name>', 'container name')
     .option('-i, --interactive', 'keep standard input open')
     .option('-t, --tty', 'allocate a terminal')
+    .option('--restart <policy>', 'no, on-failure[:MAX], always or unless-stopped', 'no')
+    .option('--log-opt <K=V>', 'json-file log option: max-size=SIZE, max-file=N', collect, [])
+    .option('--stop-signal <signal>', 'signal that stops the container (default: the image\'s, else SIGTERM)')
+    .option('--stop-timeout <seconds>', 'seconds kiln stop waits before SIGKILL (default 10)')
     .action(async (image: string, args: string[], opts: RunOptions, cmd: Command) => {
-      ctx.setExitCode(await runContainer(image, args, opts, cmd));
+      const { parseRestart } = await import('../../containers/index.js');
+      const req: CreateRequest = {
+        image,
+        args,
+        env: opts.env,
+        envFile: opts.envFile,
+        volumes: opts.volume,
+        network: opts.network,
+        tty: opts.tty === true,
+        interactive: opts.interactive === true,
+        autoRemove: opts.rm === true,
+        restart: parseRestart(opts.restart),
+        log: parseLogOptions(opts.logOpt),
+        ...optional(opts, (cmd.optsWithGlobals() as { runtime?: string }).runtime),
+      };
+      const w = await workerFor(cmd);
+      if (opts.detach === true) {
+        const { id } = await w.containers().run(req, {});
+        ctx.stdout(`${id}\n`);
+        return;
+      }
+      const abort = new AbortController();
+      const onSignal = (sig: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${sig}`));
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+      try {
+        const attach = {
+          ...(opts.interactive === true ? { stdin: process.stdin } : {}),
+          stdout: process.stdout,
+          stderr: process.stderr,
+          terminal: process.stdin.isTTY === true,
+        };
+        const { exitCode } = await w.containers().run(req, { attach, signal: abort.signal });
+        ctx.setExitCode(exitCode ?? 0);
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
     });
 }
 
-async function runContainer(ref: string, args: string[], opts: RunOptions, cmd: Command): Promise<number> {
-  if (opts.name !== undefined && !NAME.test(opts.name)) throw new InvalidArgumentError(`invalid container name ${JSON.stringify(opts.name)}: expected [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
-  const w = await workerFor(cmd);
-  const { mountAll, unmount } = await import('../../executor/index.js');
-  const { unpackImage } = await storeLib();
-  // Like docker run: an image missing from the local store is pulled first.
-  const image = await w.images.get(ref).catch(async (err: unknown) => {
-    if (!(err instanceof NotFoundError)) throw err;
-    const { pull } = await import('../../registry/index.js');
-    return (await pull(w.images, ref).catch((pullErr: unknown) => {
-      throw new NotFoundError(`image ${ref}: not in the local store, and pulling it failed: ${(pullErr as Error).message}`, { cause: pullErr });
-    })).image;
-  });
-  const config = (await w.images.config(image)).config ?? {};
-  const proc = await runProcess(config, { env: opts.env, envFile: opts.envFile, ...pick(opts) }, args);
-  const mounts: ContainerMount[] = opts.volume.map((v) => ({ type: 'bind', ...parseVolume(v) }));
-  const executor = await w.executor((cmd.optsWithGlobals() as { runtime?: string }).runtime);
-  const sn = await w.snapshotter();
-  const top = await unpackImage(w.images, sn, image, { mounter: { mountAll, unmount: (t) => unmount(t) }, tmpDir: await w.tmpDir() });
-  const id = opts.name ?? randomBytes(6).toString('hex');
-  const key = `container-${id}`;
-  const labels = { 'kiln.container': id, 'kiln.image': image.id };
-  // A --rm container dies with this process: if it is killed, the next sweep removes the filesystem.
-  const rootfs = await sn.prepare(key, top, { labels: opts.rm === true ? ownedLabels(labels) : labels }).catch((err: unknown) => {
-    if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`container name ${JSON.stringify(id)} is already in use`, { cause: err });
-    throw err;
-  });
-  const abort = new AbortController();
-  const onSignal = (sig: NodeJS.Signals): void => abort.abort(new Error(`interrupted by ${sig}`));
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  try {
-    const result = await executor.run(
-      { id: `kiln-${id}`, rootfs, args: proc.args, env: proc.env, cwd: proc.cwd, ...(proc.user === undefined ? {} : { user: proc.user }), network: opts.network, mounts, tty: opts.tty === true && process.stdin.isTTY === true },
-      { signal: abort.signal, stdio: { ...(opts.interactive === true ? { stdin: process.stdin } : {}), stdout: process.stdout, stderr: process.stderr } },
-    );
-    return result.exitCode;
-  } catch (err) {
-    if (abort.signal.aborted) return 130;
-    throw err;
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    if (opts.rm === true) await sn.remove(key).catch(() => undefined);
-  }
-}
-
-function pick(o: RunOptions): { entrypoint?: string; workdir?: string; user?: string } {
+function optional(o: RunOptions, runtime: string | undefined): Partial<Pick<CreateRequest, 'name' | 'entrypoint' | 'workdir' | 'user' | 'runtime' | 'stopSignal' | 'stopTimeout'>> {
   return {
+    ...(o.name === undefined ? {} : { name: o.name }),
     ...(o.entrypoint === undefined ? {} : { entrypoint: o.entrypoint }),
     ...(o.workdir === undefined ? {} : { workdir: o.workdir }),
     ...(o.user === undefined ? {} : { user: o.user }),
+    ...(runtime === undefined ? {} : { runtime }),
+    ...(o.stopSignal === undefined ? {} : { stopSignal: parseSignal(o.stopSignal) }),
+    ...(o.stopTimeout === undefined ? {} : { stopTimeout: parseSeconds(o.stopTimeout, '--stop-timeout') }),
   };
 }

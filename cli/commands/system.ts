@@ -55,7 +55,7 @@ async function pruneImages(w: Worker, all: boolean, print: (s: string) => void):
 
 export function makePruneCommand(ctx: CliContext): Command {
   return new Command('prune')
-    .description('remove build cache, stopped containers and data nothing references (never what a running kiln uses)')
+    .description('remove build cache and data nothing references (never what a running kiln uses; containers: kiln container prune)')
     .option('-a, --all', 'also remove every image no container uses (implies --dangling)')
     .option('--dangling', 'also remove dangling (unnamed) images')
     .option('--filter <filter>', 'only build cache (and cache mounts) last used before: until=DURATION', (v: string, p: string[]) => [...p, usage(() => cachePolicy({ filter: [v] }), v)], [] as string[])
@@ -93,7 +93,7 @@ function usage(check: () => unknown, value: string): string {
 }
 
 async function confirm(ctx: CliContext): Promise<boolean> {
-  ctx.stderr('WARNING! This removes the build cache, stopped containers and unreferenced data.\nAre you sure you want to continue? [y/N] ');
+  ctx.stderr('WARNING! This removes the build cache and unreferenced data.\nAre you sure you want to continue? [y/N] ');
   const answer = await new Promise<string>((resolve) => {
     process.stdin.once('data', (d) => resolve(String(d)));
   });

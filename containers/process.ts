@@ -4,7 +4,7 @@
  * See https://docs.docker.com/reference/cli/docker/container/run/
  */
 import { readFile } from 'node:fs/promises';
-import type { ContainerConfig } from '../store/index.js';
+import type { ContainerConfig } from '../oci/index.js';
 import { InvalidArgumentError, NotFoundError } from '../util/errors.js';
 
 /** The `kiln run` flags that change the process. */

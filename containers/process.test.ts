@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseVolume, processArgs, processEnv, runProcess } from './run-config.js';
+import { parseVolume, processArgs, processEnv, runProcess } from './process.js';
 import { rejects } from '../util/test-assert.js';
 
 const flags = { env: [], envFile: [] };

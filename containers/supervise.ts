@@ -1,0 +1,136 @@
+/**
+ * The supervisor of one container: runs it under the executor with its
+ * output going to the json-file log (and to the caller's terminal when
+ * attached), records its state (running, exit code, restarts), applies the
+ * restart policy while it lives, and removes an `--rm` container at the end.
+ * It runs in `kiln run` itself (attached) or in a detached process of its
+ * own (`kiln run -d`, see containers.ts); either way the state file names it,
+ * so when it is gone kiln can tell a running container from a dead one.
+ */
+import { existsSync } from 'node:fs';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Executor, RunSpec } from '../executor/index.js';
+import type { Snapshotter } from '../cache/index.js';
+import { selfTag } from '../util/owner-tag.js';
+import { JsonLogWriter } from './log-writer.js';
+import type { RecordStore } from './records.js';
+import { nextDelay, shouldRestart } from './restart.js';
+import type { ContainerRecord, ContainerState } from './types.js';
+
+/** Where an attached container's streams go (besides the log). */
+export interface AttachStdio {
+  readonly stdin?: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** The caller's stdin is a terminal (a `-t` container gets it directly). */
+  readonly terminal: boolean;
+}
+
+export interface SuperviseDeps {
+  readonly records: RecordStore;
+  readonly executor: Executor;
+  readonly snapshotter: Snapshotter;
+  /** Removes the container entirely (the `--rm` end). */
+  readonly remove: (id: string) => Promise<void>;
+}
+
+export interface SuperviseOptions {
+  readonly signal?: AbortSignal;
+  readonly attach?: AttachStdio;
+  /** Called once the container's first run has started. */
+  readonly onStart?: () => void;
+}
+
+/** Exit code of a container stopped by the caller's Ctrl-C (128 + SIGINT). */
+const INTERRUPTED = 130;
+
+/**
+ * Runs `record` until it stops for good; resolves with its last exit code.
+ * Throws when the first start fails (ContainerStartError: 125/126/127), after recording it.
+ */
+export async function supervise(record: ContainerRecord, deps: SuperviseDeps, options: SuperviseOptions = {}): Promise<number> {
+  const { records } = deps;
+  const paths = records.paths(record.id);
+  const log = new JsonLogWriter(paths.log, record.log);
+  const base = { supervisor: selfTag(), finishedAt: '', exitCode: 0, error: '' };
+  let restartCount = 0;
+  let delay = 0;
+  let exitCode = 0;
+  try {
+    for (let first = true; ; first = false) {
+      const startedAt = new Date();
+      await records.writeState(record.id, { ...base, status: 'running', startedAt: startedAt.toISOString(), restartCount });
+      const outcome = await runOnce(record, deps, log, options, first);
+      const finishedAt = new Date().toISOString();
+      if (!outcome.ok) {
+        const state: ContainerState = { status: first ? 'created' : 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode: outcome.exitCode, error: outcome.message, restartCount };
+        await records.writeState(record.id, state);
+        if (first) throw outcome.error;
+      } else {
+        await records.writeState(record.id, { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode: outcome.exitCode, error: '', restartCount });
+      }
+      exitCode = outcome.exitCode;
+      if (options.signal?.aborted === true || !shouldRestart(record.restart, exitCode, restartCount, existsSync(paths.stop))) break;
+      delay = nextDelay(delay, Date.now() - startedAt.getTime());
+      await records.writeState(record.id, { ...base, status: 'restarting', startedAt: startedAt.toISOString(), finishedAt, exitCode, restartCount });
+      const stopped = await sleep(delay, undefined, { signal: options.signal }).then(() => false, () => true);
+      // A stop during the delay: the container stays exited.
+      if (stopped || existsSync(paths.stop)) {
+        await records.writeState(record.id, { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode, error: '', restartCount });
+        break;
+      }
+      restartCount++;
+    }
+  } finally {
+    log.close();
+  }
+  if (record.autoRemove) await deps.remove(record.id);
+  return exitCode;
+}
+
+type Outcome = { ok: true; exitCode: number } | { ok: false; exitCode: number; message: string; error: unknown };
+
+async function runOnce(record: ContainerRecord, deps: SuperviseDeps, log: JsonLogWriter, options: SuperviseOptions, first: boolean): Promise<Outcome> {
+  const attach = options.attach;
+  const terminal = record.tty && attach?.terminal === true;
+  const spec: RunSpec = {
+    id: record.id,
+    rootfs: await deps.snapshotter.mounts(record.snapshot),
+    args: record.process.args,
+    env: record.process.env,
+    cwd: record.process.cwd,
+    ...(record.process.user === undefined ? {} : { user: record.process.user }),
+    network: record.network,
+    mounts: record.mounts,
+    // Attached without a terminal, `-t` is ignored (as before: output stays separable); detached, the runtime gets a pty.
+    tty: attach === undefined ? record.tty : terminal,
+    ...(record.limits === undefined ? {} : { limits: record.limits }),
+  };
+  // A terminal handed straight to the runtime cannot be logged; everything else is.
+  const stdio = terminal && attach !== undefined
+    ? { ...(record.interactive && attach.stdin !== undefined ? { stdin: attach.stdin } : {}), stdout: attach.stdout, stderr: attach.stderr }
+    : {
+        ...stdinFor(record, attach),
+        stdout: log.stream('stdout', attach?.stdout),
+        stderr: log.stream('stderr', attach?.stderr),
+      };
+  try {
+    const onStart = first ? options.onStart : undefined;
+    const result = await deps.executor.run(spec, { stdio, ...(options.signal === undefined ? {} : { signal: options.signal }), ...(onStart === undefined ? {} : { onStart }) });
+    return { ok: true, exitCode: result.exitCode };
+  } catch (error) {
+    if (options.signal?.aborted === true) return { ok: true, exitCode: INTERRUPTED };
+    const exitCode = error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number' ? error.exitCode : 125;
+    return { ok: false, exitCode, message: error instanceof Error ? error.message : String(error), error };
+  } finally {
+    log.flush();
+  }
+}
+
+/** `-i`: the caller's stdin when attached; detached, a pipe kept open so the process never sees end of input. */
+function stdinFor(record: ContainerRecord, attach: AttachStdio | undefined): { stdin?: Readable } {
+  if (!record.interactive) return {};
+  if (attach?.stdin !== undefined) return { stdin: attach.stdin };
+  return attach === undefined ? { stdin: new PassThrough() } : {};
+}
