@@ -45,11 +45,13 @@ export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv
       for (const n of tags) renderer.write({ type: 'build.step.status', step: 'export', status: `naming to ${n}`, done: true, time: t() });
     }
     await writeOutputs(w, env, outcome, outputs.filter((o) => o.type !== 'image'), tags);
+    let pushed: { digest: string; size: number } | undefined;
     if (flags.push) {
       const { push } = await import('../registry/index.js');
       for (const n of tags) {
         renderer.write({ type: 'build.step.status', step: 'export', status: `pushing ${n}`, done: false, time: t() });
         const r = await push(w.images, outcome.manifest.digest, n, { signal: abort.signal });
+        pushed = r;
         renderer.write({ type: 'build.step.status', step: 'export', status: `pushing ${n}`, done: true, time: t() });
         renderer.write({ type: 'build.step.status', step: 'export', status: `pushed ${r.ref}@${r.digest}`, done: true, time: t() });
       }
@@ -58,7 +60,9 @@ export async function runWithProgress(_ctx: CliContext, w: Worker, env: BuildEnv
     if (flags.iidfile !== undefined) await writeFile(flags.iidfile, outcome.imageId);
     if (flags.metadataFile !== undefined) {
       const { writeMetadataFile } = await import('./build-metadata.js');
-      await writeMetadataFile(flags.metadataFile, { manifest: outcome.manifest, configDigest: outcome.imageId, names: tags });
+      // Pushed, the manifest is the registry's (compressed layers), as buildx reports it.
+      const manifest = pushed === undefined ? outcome.manifest : { mediaType: outcome.manifest.mediaType, digest: pushed.digest, size: pushed.size };
+      await writeMetadataFile(flags.metadataFile, { manifest, configDigest: outcome.imageId, names: tags });
     }
     await renderer.done({ ok: true, imageId: outcome.imageId, durationMs: Date.now() - started });
     // The build succeeded whatever the GC does: a failure is a warning.

@@ -121,6 +121,25 @@ function boolOrFields(flag: string, v: string): string {
   return v;
 }
 
+/**
+ * `--annotation [TYPE[PLATFORM]:]KEY=VALUE`. kiln's images are one manifest
+ * with no index, so `manifest` (buildx's default type) is the only place one can go.
+ */
+export function parseAnnotations(specs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const m = /^(?:([a-z-]+)(?:\[([^\]]*)\])?:)?([^=:]+)=(.*)$/s.exec(spec);
+    if (m === null) throw new InvalidArgumentError(`invalid --annotation ${JSON.stringify(spec)}: expected [manifest:]KEY=VALUE`);
+    const [, type = 'manifest', , key = '', value = ''] = m;
+    if (type === 'index' || type === 'index-descriptor' || type === 'manifest-descriptor') {
+      throw new NotImplementedError(`--annotation ${type}:… (kiln writes a single manifest without an image index; use manifest:)`);
+    }
+    if (type !== 'manifest') throw new InvalidArgumentError(`invalid --annotation ${JSON.stringify(spec)}: unknown type ${JSON.stringify(type)} (expected manifest, index, manifest-descriptor or index-descriptor)`);
+    out[key] = value;
+  }
+  return out;
+}
+
 /** `k=v,k=v` (buildx's CSV options). */
 export function csvFields(flag: string, spec: string): Map<string, string> {
   const out = new Map<string, string>();

@@ -34,6 +34,8 @@ export interface BuildRequest {
   readonly pull?: boolean;
   /** How many steps may run at once. @default the CPU count */
   readonly maxParallelism?: number;
+  /** `--annotation`: added to the image manifest. */
+  readonly annotations?: Readonly<Record<string, string>>;
   /** `--no-cache-filter`: stages (by name or index) whose steps ignore the cache. */
   readonly noCacheFilter?: readonly string[];
 }
@@ -118,7 +120,7 @@ export async function build(
     const rootfs = solved.result.id === '' ? undefined : solved.result.id;
     const manifest = await whileWriting(env.layout.root, 'writing the image', async () => {
       const image = await stageImage(env, p, targetStage, rootfs);
-      return writeImage(env.content, image.config, image.layers);
+      return writeImage(env.content, image.config, image.layers, req.annotations);
     });
     for (const spec of req.cacheTo ?? []) await exportCache(env, spec, { records: solved.records, top: rootfs }, sig);
     const configDigest = (await env.images.manifest(manifest)).config.digest;
