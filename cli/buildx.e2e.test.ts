@@ -179,5 +179,25 @@ if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox'])) {
     assert.is(kiln(['run', '--rm', 'archive-new:2', 'cat', '/a']).stdout, 'a\n');
   });
 
+  test('--build-context NAME=docker-image://REF and NAME=target:STAGE replace what FROM and COPY --from name', async () => {
+    const dir = await context('named', {
+      Dockerfile: 'FROM bb AS alt\nRUN echo alt > /who\n\nFROM bb AS dev\nRUN echo dev > /who\n\nFROM base\nCOPY --from=tools /who /tools-who\nRUN cat /base-mark 2>/dev/null || echo plain > /base-mark\n',
+    });
+    assert.is(fx.kiln(['tag', 'bb', 'marked-base:1']).code, 0);
+    const img = await context('named-base', { Dockerfile: 'FROM bb\nRUN echo marked > /base-mark\n' });
+    assert.is(build(img, '-t', 'marked-base:2').code, 0);
+    const r = build(dir, '-t', 'named', '--build-context', 'base=docker-image://marked-base:2', '--build-context', 'tools=target:alt');
+    assert.is(r.code, 0, r.stderr);
+    assert.not.match(r.stderr, /RUN echo dev/, 'the stage nobody reads is not built');
+    assert.is(kiln(['run', '--rm', 'named', 'cat', '/base-mark', '/tools-who']).stdout, 'marked\nalt\n');
+    const dev = build(dir, '-t', 'named-dev', '--build-context', 'base=docker-image://bb', '--build-context', 'tools=target:dev');
+    assert.is(dev.code, 0, dev.stderr);
+    assert.is(kiln(['run', '--rm', 'named-dev', 'cat', '/base-mark', '/tools-who']).stdout, 'plain\ndev\n');
+    refused(build(dir, '--build-context', 'base=docker-image://bb', '--build-context', 'tools=target:nope'), /--build-context tools=target:nope: no stage named nope/);
+    refused(build(dir, '--build-context', `tools=${tmp}`), /a local directory as a named context\): not implemented/);
+    refused(build(dir, '--build-context', 'tools=oci-layout:///x'), /oci-layout:\/\/… \(an OCI layout directory as a named context\): not implemented/);
+    refused(build(dir, '--build-context', 'novalue'), /invalid --build-context "novalue"/);
+  });
+
   test.run();
 }

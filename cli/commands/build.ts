@@ -11,7 +11,7 @@ import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
 import type { RunExtras } from '../../frontend/index.js';
 import type { BuildInput } from '../build-input.js';
-import { addBuildxOptions, checkBuildxFlags, parseAnnotations, type BuildxFlags } from '../buildx-flags.js';
+import { addBuildxOptions, checkBuildxFlags, parseAnnotations, parseBuildContexts, type BuildxFlags } from '../buildx-flags.js';
 
 interface BuildFlags extends BuildxFlags {
   file?: string;
@@ -115,7 +115,7 @@ async function buildFrom(ctx: CliContext, input: BuildInput, flags: BuildFlags, 
     secrets: new Map(await Promise.all(flags.secret.map((s) => readSecret(s)))),
     runExtras: await runExtrasOf(flags),
   });
-  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, noCacheFilter: flags.cacheFilter, annotations: parseAnnotations(flags.annotation), ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
+  const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, noCacheFilter: flags.cacheFilter, annotations: parseAnnotations(flags.annotation), contexts: parseBuildContexts(flags.buildContext), ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
   const fb = await import('../../frontend/index.js');
   if (flags.dryRun === true) {
     const p = await fb.plan(env, request);

@@ -6,7 +6,7 @@
 import type { Range } from '../../parser/runtime.js';
 import { parseCached } from './parse-cache.js';
 import { isCommitted } from '../../cache/index.js';
-import { planBuild, type BuildPlan } from '../plan/index.js';
+import { planBuild, type BuildPlan, type NamedContexts } from '../plan/index.js';
 import { JsonFileCacheStore, Solver, VertexError, type ProgressWriter, type Result, type Solved } from '../../solver/index.js';
 import { hostPlatform, writeImage, type Descriptor } from '../../store/index.js';
 import { checkCacheTo, exportCache, importCache, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
@@ -34,6 +34,8 @@ export interface BuildRequest {
   readonly pull?: boolean;
   /** How many steps may run at once. @default the CPU count */
   readonly maxParallelism?: number;
+  /** `--build-context NAME=docker-image://REF|target:STAGE`: what FROM NAME and `--from=NAME` read instead. */
+  readonly contexts?: NamedContexts;
   /** `--annotation`: added to the image manifest. */
   readonly annotations?: Readonly<Record<string, string>>;
   /** `--no-cache-filter`: stages (by name or index) whose steps ignore the cache. */
@@ -73,6 +75,7 @@ export async function plan(env: BuildEnv, req: BuildRequest): Promise<BuildPlan>
     target: req.target,
     platform: req.platform ?? hostPlatform(),
     labels: req.labels,
+    contexts: req.contexts,
     resolveImage: async (ref, platform) => {
       const image = req.pull === true ? await pullImage(env, ref, platform) : await env.images.get(ref).catch(async (err: unknown) => {
         if (findError(err, NotFoundError) === undefined) throw err;

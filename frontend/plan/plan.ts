@@ -27,7 +27,7 @@ export async function planBuild(input: PlanInput): Promise<BuildPlan> {
   if (stages.length === 0) throw new DockerfileSyntaxError('dockerfile contains no stages to build', filename, input.df.range);
   const buildPlatform = input.buildPlatform ?? platform;
   const globals = globalScope({ globalArgs: input.stages.globalArgs, buildArgs, platform, buildPlatform, expander, filename });
-  const nodes = buildGraph({ stages, globals, expander, filename, platform });
+  const nodes = buildGraph({ stages, globals, expander, filename, platform, contexts: input.contexts });
   const target = targetIndex(nodes, input.target);
   const { needed, images } = await resolveNeeded({ nodes, target, stages, expander, filename, platform, resolveImage: input.resolveImage });
   const declared = new Set(input.stages.globalArgs.flatMap((a) => a.args.map((d) => d.name)));
