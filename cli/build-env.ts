@@ -22,6 +22,7 @@ export async function buildEnv(
     sourceDateEpoch: number | undefined;
     secrets?: ReadonlyMap<string, Buffer>;
     runExtras?: RunExtras;
+    sshAgents?: ReadonlyMap<string, string>;
   },
 ): Promise<BuildEnv> {
   const tmpDir = await w.tmpDir();
@@ -39,6 +40,7 @@ export async function buildEnv(
     network: opts.network,
     ...(opts.secrets === undefined ? {} : { secrets: opts.secrets }),
     ...(opts.runExtras === undefined ? {} : { runExtras: opts.runExtras }),
+    ...(opts.sshAgents === undefined ? {} : { sshAgents: opts.sshAgents }),
     xxhash,
     contextHasher: () =>
       (hasher ??= (async () =>

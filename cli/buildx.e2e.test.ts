@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
 import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
 
-if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox'])) {
+if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox', 'ssh-agent', 'ssh-add', 'ssh-keygen'])) {
   const test = suite('kiln build buildx flags e2e');
   const fx = kilnFixture('buildx');
   const { tmp, context } = fx;
@@ -197,6 +197,38 @@ if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox'])) {
     refused(build(dir, '--build-context', `tools=${tmp}`), /a local directory as a named context\): not implemented/);
     refused(build(dir, '--build-context', 'tools=oci-layout:///x'), /oci-layout:\/\/… \(an OCI layout directory as a named context\): not implemented/);
     refused(build(dir, '--build-context', 'novalue'), /invalid --build-context "novalue"/);
+  });
+
+  test('--ssh: RUN --mount=type=ssh reaches the agent (ssh-add -l inside the step), from SSH_AUTH_SOCK or from key files', async () => {
+    // ssh-add and the libraries it links, copied from the host into the image.
+    const files: Record<string, string> = {};
+    const libs = [...spawnSync('ldd', ['/usr/bin/ssh-add'], { encoding: 'utf8' }).stdout.matchAll(/(\/\S+\.so[.\d]*)/g)].map((m) => m[1] ?? '');
+    const dir = await context('ssh', files);
+    const copies = ['/usr/bin/ssh-add', ...libs].map((p, i) => {
+      spawnSync('cp', ['-L', p, join(dir, `f${i}`)]);
+      return `COPY f${i} ${p}`;
+    });
+    await writeFile(join(dir, 'Dockerfile'), `FROM bb\n${copies.join('\n')}\nARG N\nRUN --mount=type=ssh ssh-add -l > /default-keys\nRUN --mount=type=ssh,id=deploy,target=/tmp/agent,uid=65534 su nobody -s /bin/sh -c "SSH_AUTH_SOCK=/tmp/agent ssh-add -l" > /deploy-keys\n`);
+    const keyDir = join(tmp, 'ssh-keys');
+    spawnSync('mkdir', ['-p', keyDir]);
+    for (const k of ['ci', 'deploy']) assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${k}-key`, '-f', join(keyDir, k)]).status, 0);
+    const sock = join(keyDir, 'agent.sock');
+    const agent = spawnSync('ssh-agent', ['-a', sock], { encoding: 'utf8' });
+    const pid = /SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1];
+    try {
+      assert.is(spawnSync('ssh-add', ['-q', join(keyDir, 'ci')], { env: { ...process.env, SSH_AUTH_SOCK: sock } }).status, 0);
+      const r = kiln(['build', '--progress', 'plain', '-t', 'ssh', '--ssh', 'default', '--ssh', `deploy=${join(keyDir, 'deploy')}`, dir], { SSH_AUTH_SOCK: sock });
+      assert.is(r.code, 0, r.stderr);
+      assert.match(kiln(['run', '--rm', 'ssh', 'cat', '/default-keys']).stdout, /^256 SHA256:\S+ ci-key \(ED25519\)\n$/);
+      assert.match(kiln(['run', '--rm', 'ssh', 'cat', '/deploy-keys']).stdout, /^256 SHA256:\S+ deploy-key \(ED25519\)\n$/);
+      refused(kiln(['build', '--build-arg', 'N=2', '--ssh', 'default', dir], { SSH_AUTH_SOCK: '' }), /--ssh default: SSH_AUTH_SOCK is not set/);
+      refused(kiln(['build', '--build-arg', 'N=3', '--ssh', `deploy=${join(keyDir, 'nope')}`, dir], { SSH_AUTH_SOCK: sock }), /--ssh deploy: cannot read .*nope \(ENOENT\)/);
+    } finally {
+      if (pid !== undefined) process.kill(Number(pid));
+    }
+    assert.is(readdirSync(tmpdir()).filter((n) => n.startsWith('kiln-ssh-') && statSync(join(tmpdir(), n)).mtimeMs > started).length, 0, 'kiln stopped its agent and removed its socket');
+    const required = await context('ssh-required', { Dockerfile: 'FROM bb\nRUN --mount=type=ssh,required=true true\n' });
+    refused(build(required), /ssh agent default: not provided \(kiln build --ssh default\)/);
   });
 
   test.run();

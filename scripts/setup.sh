@@ -18,6 +18,7 @@ declare -A want=(
   [tar]=tar
   [htpasswd]=apache2-utils
   [/usr/bin/time]=time # GNU time: peak RSS of kiln in e2e tests
+  [ssh-agent]=openssh-client # kiln build --ssh with key files; its e2e test runs ssh-add inside a step
 )
 missing=()
 for cmd in "${!want[@]}"; do

@@ -92,13 +92,18 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
   const { buildInput } = await import('../build-input.js');
   const input = await buildInput(contextArg, flags.file, process.stdin);
   try {
-    return await buildFrom(ctx, input, flags, cmd);
+    const ssh = flags.ssh.length === 0 ? undefined : await (await import('../build-ssh.js')).sshAgents(flags.ssh);
+    try {
+      return await buildFrom(ctx, input, flags, cmd, ssh?.agents);
+    } finally {
+      await ssh?.close();
+    }
   } finally {
     await input.cleanup();
   }
 }
 
-async function buildFrom(ctx: CliContext, input: BuildInput, flags: BuildFlags, cmd: Command): Promise<number> {
+async function buildFrom(ctx: CliContext, input: BuildInput, flags: BuildFlags, cmd: Command, sshAgents: ReadonlyMap<string, string> | undefined): Promise<number> {
   const { contextDir, dockerfilePath, filename, text } = input;
   ctx.addSource(filename, text);
   const { hostPlatform } = await import('../../oci/index.js');
@@ -114,6 +119,7 @@ async function buildFrom(ctx: CliContext, input: BuildInput, flags: BuildFlags, 
     sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
     secrets: new Map(await Promise.all(flags.secret.map((s) => readSecret(s)))),
     runExtras: await runExtrasOf(flags),
+    ...(sshAgents === undefined ? {} : { sshAgents }),
   });
   const request = { dockerfile: { filename, text }, buildArgs: flags.buildArg, target: flags.target, labels: flags.label, noCache: !flags.cache, platform, env: process.env, cacheFrom: flags.cacheFrom, cacheTo: flags.cacheTo, pull: flags.pull === true, noCacheFilter: flags.cacheFilter, annotations: parseAnnotations(flags.annotation), contexts: parseBuildContexts(flags.buildContext), ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }) };
   const fb = await import('../../frontend/index.js');

@@ -40,6 +40,8 @@ export interface BuildEnv {
   readonly secrets?: ReadonlyMap<string, Buffer>;
   /** `--add-host`, `--shm-size`, `--ulimit`: every RUN step's container; part of RUN's cache key, as in BuildKit. */
   readonly runExtras?: RunExtras;
+  /** `--ssh`: agent sockets by id, for `RUN --mount=type=ssh`; never part of a cache key. */
+  readonly sshAgents?: ReadonlyMap<string, string>;
 }
 
 /** What buildx's flags add to every RUN step's container. */

@@ -21,6 +21,7 @@ import { commitStep } from './layer-commit.js';
 import { mountSource, writableSource } from './mount-source.js';
 import { viewOf, type MountedDir } from './views.js';
 import { newStepKey } from '../../cache/index.js';
+import { forwardSsh } from './ssh-forward.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
 export type MountInputs = readonly (number | undefined)[];
@@ -62,7 +63,7 @@ export class RunOp implements Op {
           id: `kiln-build-${randomBytes(6).toString('hex')}`,
           rootfs,
           args: step.args,
-          env: [...step.env, ...this.#secretEnv()],
+          env: [...step.env, ...this.#secretEnv(), ...this.#sshEnv()],
           cwd: step.cwd,
           ...(step.user === '' ? {} : { user: step.user }),
           network: step.network === 'none' || (step.network === 'default' && env.network === 'none') ? 'none' : 'host',
@@ -139,13 +140,24 @@ export class RunOp implements Op {
       }
       case 'secret':
         return this.#secret(m, scratch);
-      case 'ssh':
-        throw new NotImplementedError('RUN --mount=type=ssh');
+      case 'ssh': {
+        const fwd = await forwardSsh(m, this.#env.sshAgents, scratch, held.length);
+        if (fwd === undefined) return undefined;
+        held.push(fwd);
+        return { type: 'bind', source: fwd.path, destination: m.target, readonly: false };
+      }
       default: {
         const never: never = m;
         throw new Error(`internal: unknown mount ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** BuildKit points SSH_AUTH_SOCK at the first ssh mount (unless the step sets it). */
+  #sshEnv(): string[] {
+    const first = this.#step.mounts.find((m) => m.type === 'ssh');
+    if (first === undefined || this.#env.sshAgents?.has(first.id) !== true || this.#step.env.some((e) => e.startsWith('SSH_AUTH_SOCK='))) return [];
+    return [`SSH_AUTH_SOCK=${first.target}`];
   }
 
   /** `RUN --mount=type=secret,env=NAME`: the secret's value in the step's environment only. */
