@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { archiveCompression, extractArchive } from '../frontend/index.js';
+import { archiveCompression, cloneGit, extractArchive, isGitContext, parseGitRef } from '../frontend/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import { ifExists, isNotExist } from '../util/if-exists.js';
 import { resolveInRoot } from '../util/root-path.js';
@@ -34,6 +34,7 @@ export interface BuildInput {
 export async function buildInput(contextArg: string, file: string | undefined, stdin: Readable): Promise<BuildInput> {
   if (contextArg === '-' && file === '-') throw new InvalidArgumentError('invalid argument: cannot read both the build context and the Dockerfile (-f -) from stdin');
   if (contextArg === '-') return stdinContext(file, stdin);
+  if (isGitContext(contextArg)) return gitContext(contextArg, file);
   const contextDir = await contextDirectory(contextArg);
   if (file === '-') {
     const text = await readStream(stdin);
@@ -60,6 +61,25 @@ async function readDockerfile(path: string, name: string): Promise<string> {
     if (isNotExist(err)) throw new NotFoundError(`dockerfile ${name}: no such file`, { cause: err });
     throw new FailedPreconditionError(`dockerfile ${name}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   });
+}
+
+/** A git repository as the context (`URL#REF:SUBDIR`); `-f` is a path inside it. */
+async function gitContext(contextArg: string, file: string | undefined): Promise<BuildInput> {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-git-'));
+  const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  try {
+    const contextDir = await cloneGit(parseGitRef(contextArg), join(dir, 'repo'));
+    const st = await ifExists(stat(contextDir));
+    if (st?.isDirectory() !== true) throw new NotFoundError(`build context ${contextArg}: no such directory in the repository`);
+    const name = file ?? 'Dockerfile';
+    if (isAbsolute(name)) throw new InvalidArgumentError(`-f ${name}: with a git context, the Dockerfile is a path inside the repository`);
+    const dockerfilePath = await resolveInRoot(contextDir, name);
+    const text = await readDockerfile(dockerfilePath, `${name} (in ${contextArg})`);
+    return { contextDir, dockerfilePath, filename: name, text, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
 }
 
 /** `-` as the context: a tar of the context, or a Dockerfile alone. */

@@ -1,7 +1,7 @@
 // `docker buildx build` command lines run under kiln: bin/kiln on real runc and overlayfs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pack } from 'tar-stream';
 import { repoRoot } from '../util/test-paths.js';
@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
 import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
 
-if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox', 'ssh-agent', 'ssh-add', 'ssh-keygen'])) {
+if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox', 'ssh-agent', 'ssh-add', 'ssh-keygen', 'git'])) {
   const test = suite('kiln build buildx flags e2e');
   const fx = kilnFixture('buildx');
   const { tmp, context } = fx;
@@ -229,6 +229,40 @@ if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox', 'ssh-agent', 'ss
     assert.is(readdirSync(tmpdir()).filter((n) => n.startsWith('kiln-ssh-') && statSync(join(tmpdir(), n)).mtimeMs > started).length, 0, 'kiln stopped its agent and removed its socket');
     const required = await context('ssh-required', { Dockerfile: 'FROM bb\nRUN --mount=type=ssh,required=true true\n' });
     refused(build(required), /ssh agent default: not provided \(kiln build --ssh default\)/);
+  });
+
+  test('a git context: file:// repositories at a branch, tag or commit, with a subdirectory; a symlinked subdirectory stays inside the clone', async () => {
+    const repo = join(tmp, 'repo');
+    const git = (...args: string[]): string => {
+      const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd: repo, encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    spawnSync('mkdir', ['-p', join(repo, 'app')]);
+    git('init', '-q');
+    await writeFile(join(repo, 'app', 'Dockerfile'), 'FROM bb\nCOPY . /src\nRUN ls -A /src > /listing\n');
+    await writeFile(join(repo, 'app', 'v.txt'), 'one\n');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    const first = git('rev-parse', 'HEAD');
+    git('tag', 'v1');
+    await writeFile(join(repo, 'app', 'v.txt'), 'two\n');
+    await symlink('/etc', join(repo, 'escape'));
+    git('add', '.');
+    git('commit', '-qm', 'two');
+    const cat = (image: string): string => kiln(['run', '--rm', image, 'cat', '/src/v.txt']).stdout;
+    assert.is(fx.kiln(['build', '-q', '-t', 'git-main', `file://${repo}#main:app`]).code, 0);
+    assert.is(cat('git-main'), 'two\n');
+    assert.is(kiln(['run', '--rm', 'git-main', 'cat', '/listing']).stdout, 'Dockerfile\nv.txt\n', 'no .git in the context');
+    const tag = fx.kiln(['build', '-q', '-t', 'git-tag', `file://${repo}#v1:app`]);
+    assert.is(tag.code, 0, tag.stderr);
+    assert.is(cat('git-tag'), 'one\n');
+    const commit = fx.kiln(['build', '-q', '-t', 'git-commit', '-f', 'app/Dockerfile', `file://${repo}#${first}`]);
+    assert.is(commit.code, 0, commit.stderr);
+    assert.is(kiln(['run', '--rm', 'git-commit', 'cat', '/src/app/v.txt']).stdout, 'one\n');
+    refused(fx.kiln(['build', `file://${repo}#main:escape`]), /no such file|no such directory/);
+    refused(fx.kiln(['build', `file://${repo}#nosuchref`]), /git checkout file:\/\/.*#nosuchref/);
+    assert.is(readdirSync(tmpdir()).filter((n) => n.startsWith('kiln-git-') && statSync(join(tmpdir(), n)).mtimeMs > started).length, 0, 'the clone was removed');
   });
 
   test.run();

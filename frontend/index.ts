@@ -3,4 +3,4 @@
  * build context (context/) and the builder (builder/) behind one face.
  */
 export * from './builder/index.js';
-export { ContextHasher, ignoreMatcher, readDockerignore, archiveCompression, extractArchive } from './context/index.js';
+export { ContextHasher, ignoreMatcher, readDockerignore, archiveCompression, extractArchive, cloneGit, isGitContext, parseGitRef } from './context/index.js';

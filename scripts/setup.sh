@@ -19,6 +19,7 @@ declare -A want=(
   [htpasswd]=apache2-utils
   [/usr/bin/time]=time # GNU time: peak RSS of kiln in e2e tests
   [ssh-agent]=openssh-client # kiln build --ssh with key files; its e2e test runs ssh-add inside a step
+  [git]=git # git build contexts (cloned with the system git)
 )
 missing=()
 for cmd in "${!want[@]}"; do
