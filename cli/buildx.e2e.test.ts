@@ -263,6 +263,20 @@ if (e2eReady('kiln build buildx flags e2e', ['runc', 'busybox', 'ssh-agent', 'ss
     refused(fx.kiln(['build', `file://${repo}#main:escape`]), /no such file|no such directory/);
     refused(fx.kiln(['build', `file://${repo}#nosuchref`]), /git checkout file:\/\/.*#nosuchref/);
     assert.is(readdirSync(tmpdir()).filter((n) => n.startsWith('kiln-git-') && statSync(join(tmpdir(), n)).mtimeMs > started).length, 0, 'the clone was removed');
+
+    // ADD of a repository: its files (no .git unless --keep-git-dir); a new commit on the branch is a new cache key.
+    const add = await context('git-add', { Dockerfile: `FROM bb\nADD file://${repo}#main:app /app\nADD --keep-git-dir=true file://${repo}#v1 /full\n` });
+    const a = build(add, '-t', 'git-add');
+    assert.is(a.code, 0, a.stderr);
+    const show = (cmd: string): string => kiln(['run', '--rm', 'git-add', 'sh', '-c', cmd]).stdout;
+    assert.is(show('cat /app/v.txt; ls -A /app'), 'two\nDockerfile\nv.txt\n');
+    assert.is(show('cat /full/app/v.txt; test -d /full/.git && echo has-git'), 'one\nhas-git\n');
+    assert.is(build(add, '-t', 'git-add').stderr.match(/^#\d+ CACHED$/gm)?.length, 3, 'unchanged repository: cached');
+    await writeFile(join(repo, 'app', 'v.txt'), 'three\n');
+    git('commit', '-qam', 'three');
+    const moved = build(add, '-t', 'git-add');
+    assert.is(moved.code, 0, moved.stderr);
+    assert.is(show('cat /app/v.txt'), 'three\n');
   });
 
   test.run();

@@ -69,3 +69,23 @@ export async function cloneGit(src: GitRef, dest: string, options: { keepGitDir?
   if (options.keepGitDir !== true) await rm(join(dest, '.git'), { recursive: true, force: true });
   return src.subdir === undefined ? dest : resolveInRoot(dest, src.subdir);
 }
+
+/** The commit `src` designates now (`git ls-remote`), for a cache key that changes when the branch moves. */
+export async function resolveGitCommit(src: GitRef, signal?: AbortSignal): Promise<string> {
+  if (src.ref !== undefined && /^[0-9a-f]{40}$/i.test(src.ref)) return src.ref.toLowerCase();
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' };
+  const ref = src.ref ?? 'HEAD';
+  let out: string;
+  try {
+    out = (await run('git', ['ls-remote', '--', src.url, ref, `refs/tags/${ref}^{}`], { env, ...(signal === undefined ? {} : { signal }) })).stdout;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new FailedPreconditionError('git not found: apt-get install git', { cause: err });
+    throw new UnavailableError(`git ls-remote ${src.url}: ${(e.stderr ?? e.message).trim().split('\n').pop() ?? ''}`, { cause: err });
+  }
+  const lines = out.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+  // An annotated tag's peeled line (^{}) names the commit; otherwise the ref's own line.
+  const hit = lines.find((l) => l[1]?.endsWith('^{}')) ?? lines[0];
+  if (hit?.[0] === undefined) throw new UnavailableError(`git ${src.url}: no ref ${JSON.stringify(ref)} (a branch or tag; a commit must be given as its full 40-hex id)`);
+  return hit[0];
+}
