@@ -14,7 +14,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { archiveCompression, cloneGit, extractArchive, isGitContext, parseGitRef } from '../frontend/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
-import { ifExists, isNotExist } from '../util/if-exists.js';
+import { ifExists } from '../util/if-exists.js';
+import { readDockerfile } from './dockerfile-read.js';
 import { resolveInRoot } from '../util/root-path.js';
 
 /** The build's context and Dockerfile. */
@@ -54,13 +55,6 @@ async function contextDirectory(contextArg: string): Promise<string> {
   if (st === undefined) throw new NotFoundError(`build context ${contextArg}: no such directory`);
   if (!st.isDirectory()) throw new InvalidArgumentError(`build context ${contextArg}: not a directory`);
   return contextDir;
-}
-
-async function readDockerfile(path: string, name: string): Promise<string> {
-  return readFile(path, 'utf8').catch((err: unknown) => {
-    if (isNotExist(err)) throw new NotFoundError(`dockerfile ${name}: no such file`, { cause: err });
-    throw new FailedPreconditionError(`dockerfile ${name}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-  });
 }
 
 /** A git repository as the context (`URL#REF:SUBDIR`); `-f` is a path inside it. */

@@ -212,7 +212,7 @@ if (e2eReady('kiln build e2e', ['runc', 'busybox', 'docker-registry', 'skopeo'])
     const req = await context('secret-required', { Dockerfile: 'FROM bb\nRUN --mount=type=secret,id=token,required=true true\n' });
     const r2 = build(req);
     assert.is(r2.code, 1);
-    assert.match(r2.stderr, /secret token: not provided \(kiln build --secret id=token,src=FILE\)/);
+    assert.match(r2.stderr, /secret token: not found \(give it with kiln build --secret id=token,src=FILE\)/);
   });
 
   test('RUN --mount=type=bind: read-only by default; rw writes are discarded', async () => {

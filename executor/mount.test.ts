@@ -24,6 +24,11 @@ cmd('bind: adds bind when neither bind nor rbind is given, resolves a relative s
   ]);
 });
 
+cmd('bind of a held-open file descriptor: passed to mount(2) as it is, not canonicalized', () => {
+  assert.equal(mountCommand({ type: 'bind', source: '/proc/123/fd/7', options: ['rbind', 'ro'] }, '/mnt').args, ['--no-canonicalize', '-o', 'rbind,ro', '--', '/proc/123/fd/7', '/mnt']);
+  assert.equal(mountCommand({ type: 'bind', source: '/proc/123/fd/7/sub', options: [] }, '/mnt').args, ['-o', 'bind', '--', '/proc/123/fd/7/sub', '/mnt']);
+});
+
 cmd('overlay: an absolute source is the working directory, the device is "overlay"', () => {
   const options = ['upperdir=u/fs', 'workdir=u/work', 'lowerdir=a/fs:b/fs'];
   assert.equal(mountCommand({ type: 'overlay', source: '/var/lib/kiln/l', options }, '/mnt'), {

@@ -5,7 +5,8 @@
  *
  * Mount data convention:
  * - `bind`: `source` is the directory to bind; `options` go to `mount -o` and
- *   include `bind` or `rbind` (added when missing) plus `ro`/`rw`.
+ *   include `bind` or `rbind` (added when missing) plus `ro`/`rw`. A source
+ *   `/proc/<pid>/fd/<n>` binds what that open file descriptor refers to.
  * - `overlay`: `source` is the absolute directory that relative paths in
  *   `lowerdir`/`upperdir`/`workdir` are relative to. mount(8) runs with that
  *   directory as its working directory (the kernel resolves relative option
@@ -26,6 +27,8 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Unavailab
  * (4096 bytes) of mount data, including the terminating NUL.
  */
 export const MAX_MOUNT_OPTIONS_BYTES = 4095;
+
+const HELD_FD = /^\/proc\/\d+\/fd\/\d+$/;
 
 /** The argv and working directory for one `mount(8)` call. */
 export interface MountCommand {
@@ -91,7 +94,10 @@ export function mountCommand(m: Mount, target: string): MountCommand {
   switch (m.type) {
     case 'bind': {
       const list = m.options.includes('bind') || m.options.includes('rbind') ? m.options : ['bind', ...m.options];
-      return { args: [...opts(list), '--', resolve(m.source), target], cwd: undefined };
+      // A held-open file (`/proc/<pid>/fd/<n>`) must reach mount(2) as it is: the kernel binds
+      // the file it was opened on, where mount(8)'s canonicalization would look the path up again.
+      const held = HELD_FD.test(m.source) ? ['--no-canonicalize'] : [];
+      return { args: [...held, ...opts(list), '--', resolve(m.source), target], cwd: undefined };
     }
     case 'overlay': {
       const cwd = isAbsolute(m.source) ? m.source : undefined;

@@ -116,7 +116,7 @@ export class OciRuntimeExecutor implements Executor {
     const files = { hostsPath: paths.hosts, resolvPath: paths.resolvConf, hostnamePath: paths.hostname };
     const hostname = containerHostname(spec);
     // PATH does not depend on the user, so the command check runs alongside the user lookup.
-    const env = containerEnv(spec.env, { hostname, tty: false, home: '/' });
+    const env = containerEnv(spec.env, { hostname: spec.hostnameEnv === false ? null : hostname, tty: false, home: '/' });
     const command = { args: spec.args, env, cwd: spec.cwd ?? '/' };
     const [user, hostEtc, extraMaskedPaths, stubs, missing] = await Promise.all([
       resolveUser(paths.rootfs, spec.user),

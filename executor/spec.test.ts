@@ -77,10 +77,17 @@ process_('a non-root user gets the set as bounding set only, like Docker', () =>
 
 process_('user ids, supplementary groups, no_new_privileges, no rlimits', () => {
   const p = make({}, { user: app }).process;
-  assert.equal(p.user, { uid: 1000, gid: 1000, additionalGids: [2000] });
+  assert.equal(p.user, { uid: 1000, gid: 1000, additionalGids: [1000, 2000] });
   assert.is(p.noNewPrivileges, true);
   assert.not.ok('rlimits' in p);
-  assert.equal(make().process.user, { uid: 0, gid: 0 });
+  assert.equal(make().process.user, { uid: 0, gid: 0, additionalGids: [0] });
+});
+
+process_('the primary group is always in the group list, first unless already there (CVE-2023-25173)', () => {
+  const user = (gid: number, additionalGids: number[]) => make({}, { user: { uid: 5, gid, additionalGids, home: '/' } }).process.user;
+  assert.equal(user(0, [10]).additionalGids, [0, 10]);
+  assert.equal(user(1234, []).additionalGids, [1234]);
+  assert.equal(user(7, [3, 7, 9]).additionalGids, [3, 7, 9]);
 });
 
 process_('args, cwd (default /), terminal', () => {
@@ -109,6 +116,13 @@ env('the caller\'s values replace defaults in place; a bare KEY unsets it', () =
     'FOO=a=b',
     'HOME=/h',
   ]);
+});
+
+env('hostnameEnv: false (BuildKit RUN steps) sets no HOSTNAME, the hostname stays', () => {
+  const spec = make({ hostname: 'buildkitsandbox', hostnameEnv: false });
+  assert.not.ok(spec.process.env.some((e) => e.startsWith('HOSTNAME=')));
+  assert.is(spec.hostname, 'buildkitsandbox');
+  assert.equal(containerEnv(['A=1'], { hostname: null, tty: false, home: '/' }), ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1', 'HOME=/']);
 });
 
 env('TERM=xterm only with a terminal; an empty value is kept', () => {

@@ -54,12 +54,11 @@ export function containerHostname(spec: RunSpec): string {
  * The process environment like `docker run`: PATH and HOSTNAME (and TERM
  * with a terminal) first, replaced in place by the caller's entries, then
  * HOME from /etc/passwd when unset. A `KEY` without `=` removes KEY.
+ * `hostname: null` sets no HOSTNAME (BuildKit's RUN steps).
  */
-export function containerEnv(env: readonly string[], defaults: { hostname: string; tty: boolean; home: string }): string[] {
-  const out = new Map<string, string>([
-    ['PATH', DEFAULT_PATH],
-    ['HOSTNAME', defaults.hostname],
-  ]);
+export function containerEnv(env: readonly string[], defaults: { hostname: string | null; tty: boolean; home: string }): string[] {
+  const out = new Map<string, string>([['PATH', DEFAULT_PATH]]);
+  if (defaults.hostname !== null) out.set('HOSTNAME', defaults.hostname);
   if (defaults.tty) out.set('TERM', 'xterm');
   for (const entry of env) {
     const eq = entry.indexOf('=');
@@ -70,13 +69,23 @@ export function containerEnv(env: readonly string[], defaults: { hostname: strin
   return [...out].map(([k, v]) => `${k}=${v}`);
 }
 
+/**
+ * The supplementary groups with the primary group first when missing, as
+ * BuildKit and containerd do since CVE-2023-25173 (GHSA-hmfx-3pcx-653p): a
+ * process must not drop its primary group from its group list, which would
+ * let it reach files denied to that group.
+ */
+export function withPrimaryGid(user: Pick<ResolvedUser, 'gid' | 'additionalGids'>): number[] {
+  return user.additionalGids.includes(user.gid) ? [...user.additionalGids] : [user.gid, ...user.additionalGids];
+}
+
 function processOf(spec: RunSpec, user: ResolvedUser, hostname: string): OciProcess {
   const tty = spec.tty === true;
   return {
     terminal: tty,
-    user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length > 0 ? { additionalGids: user.additionalGids } : {}) },
+    user: { uid: user.uid, gid: user.gid, additionalGids: withPrimaryGid(user) },
     args: spec.args,
-    env: containerEnv(spec.env, { hostname, tty, home: user.home }),
+    env: containerEnv(spec.env, { hostname: spec.hostnameEnv === false ? null : hostname, tty, home: user.home }),
     cwd: spec.cwd ?? '/',
     // Like Docker: a non-root user gets the set only as its bounding set, so
     // it holds no capabilities unless it execs a file with file capabilities.

@@ -24,6 +24,11 @@ export interface RunSpec {
   /** Docker-style user: `name`, `uid`, `name:group`, `uid:gid`; resolved in the rootfs. @default root */
   readonly user?: string;
   readonly hostname?: string;
+  /**
+   * Set HOSTNAME in the process environment, as `docker run` does. BuildKit's
+   * RUN steps do not (the shell may still set its own). @default true
+   */
+  readonly hostnameEnv?: boolean;
   readonly network: 'none' | 'host';
   readonly mounts?: readonly ContainerMount[];
   readonly tty?: boolean;

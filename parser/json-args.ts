@@ -16,10 +16,11 @@ const MAX_DEPTH = 512;
 
 /**
  * Reads `ctx.text[start:end]` as BuildKit does for exec form: it must start
- * (after spaces) with `[` and decode as JSON; like Go's `json.Decoder`, text
- * after the first complete value is ignored. Invalid JSON is `{ok: false}` (the
- * caller falls back to shell form); a valid array with a non-string element is
- * an error.
+ * (after spaces) with `[` and the whole rest must decode as one JSON value
+ * (Go's `json.Unmarshal`: only JSON whitespace may follow it), so
+ * `RUN ["echo","hi"]this is invalid` is shell form. Invalid JSON is
+ * `{ok: false}` (the caller falls back to shell form); a valid array with a
+ * non-string element is an error.
  */
 export function parseJsonArgs(ctx: LineCtx, start: number, end: number): JsonArgs {
   const from = skipGoSpace(ctx.text, start, end);
@@ -28,9 +29,8 @@ export function parseJsonArgs(ctx: LineCtx, start: number, end: number): JsonArg
   const lexed = jsonLexer.tokenize(src);
   jsonParser.input = lexed.tokens;
   const cst = jsonParser.value();
-  const valueEnd = consumedEnd(lexed.tokens, jsonParser.errors);
-  if (valueEnd === undefined) return NOT_JSON;
-  if (lexed.errors.some((e) => e.offset < valueEnd)) return NOT_JSON;
+  // Any lexing or parsing error, including text after the value, means shell form.
+  if (lexed.errors.length > 0 || jsonParser.errors.length > 0) return NOT_JSON;
   const elements = jsonVisitor.visit(cst) as ReturnType<typeof jsonVisitor.value>;
   if (elements === undefined) return NOT_JSON;
   const values: Word[] = [];
@@ -41,17 +41,6 @@ export function parseJsonArgs(ctx: LineCtx, start: number, end: number): JsonArg
     values.push(jsonWord(ctx, el.token, from));
   }
   return { ok: true, values };
-}
-
-/** The offset just past the top-level value, or undefined when it did not parse. */
-function consumedEnd(tokens: readonly IToken[], errors: readonly { name: string; token: IToken }[]): number | undefined {
-  let last = tokens.length - 1;
-  for (const err of errors) {
-    if (err.name !== 'NotAllInputParsedException') return undefined;
-    last = tokens.indexOf(err.token) - 1;
-  }
-  const tok = tokens[last];
-  return tok === undefined ? undefined : tok.startOffset + tok.image.length;
 }
 
 function jsonWord(ctx: LineCtx, tok: IToken, base: number): Word {

@@ -105,9 +105,22 @@ lines.run();
 const forms = suite('parse: JSON and shell forms');
 
 forms('JSON form, and invalid JSON falling back to shell form', () => {
-  const df = parse('FROM a\nCMD ["a", "b c"]\nCMD [\'a\']\nCMD ["a"\nRUN [ ]\nENTRYPOINT ["x"] trailing\n');
+  const df = parse('FROM a\nCMD ["a", "b c"]\nCMD [\'a\']\nCMD ["a"\nRUN [ ]\nENTRYPOINT ["x"]  \t\n');
   assert.equal(df.instructions.slice(1).map((i) => i.args.form), ['json', 'string', 'string', 'json', 'json']);
   assert.is(dumpDockerfile(df).split('\n')[5], '(entrypoint "x")');
+});
+
+// BuildKit decodes the whole rest with json.Unmarshal: text after the array makes it shell form.
+forms('text after a JSON array makes the line shell form, the whole text kept', () => {
+  const df = parse('FROM a\nRUN ["echo","hello"]this is invalid\nENTRYPOINT []random string\nCMD ["a"] ["b"]\nRUN [1] x\nCOPY ["a", "b"] c\n');
+  assert.equal(df.instructions.slice(1).map((i) => i.args.form), ['string', 'string', 'string', 'string', 'words']);
+  assert.equal(dumpDockerfile(df).split('\n').slice(1, 6), [
+    '(run "[\\"echo\\",\\"hello\\"]this is invalid")',
+    '(entrypoint "[]random string")',
+    '(cmd "[\\"a\\"] [\\"b\\"]")',
+    '(run "[1] x")',
+    '(copy "[\\"a\\"," "\\"b\\"]" "c")',
+  ]);
 });
 
 forms('a JSON array with a non-string is an error at the array', () => {

@@ -42,6 +42,23 @@ export interface ConfinedOptions {
   readonly missing: 'append' | 'fail';
   /** Names the lookup in messages, e.g. `/etc/passwd in /rootfs`. */
   readonly what: string;
+  /**
+   * `clamp` (default): `..` stops at the root and an absolute symlink starts
+   * over at it, like RESOLVE_IN_ROOT. `refuse`: either throws PathEscapeError,
+   * like RESOLVE_BENEATH, for paths that must name something under the root.
+   */
+  readonly escape?: 'clamp' | 'refuse';
+}
+
+/** A path or a symlink on its way that would leave the root it is resolved in (`escape: 'refuse'`). */
+export class PathEscapeError extends FailedPreconditionError {
+  /** The part that escapes: `..`, or `/link -> target`. */
+  readonly via: string;
+
+  constructor(what: string, via: string) {
+    super(`resolving ${what}: ${via} leaves the root`);
+    this.via = via;
+  }
 }
 
 /** The resolved components of `path` under the root; join them to the root to use them. */
@@ -50,6 +67,8 @@ export function resolveConfined(path: string, lookup: ComponentLookup, options: 
   let todo = splitPath(path);
   const done: string[] = [];
   let links = 0;
+  // The last symlink followed, for PathEscapeError (a `..` after one may come from its target).
+  let lastLink: string | undefined;
   // Index in `done` of the first component that does not exist (-1: all exist).
   // Below it nothing can be a symlink, so lookups stop; a `..` that climbs
   // back above it (from a path or a link target such as `nope/../link`) must
@@ -59,6 +78,7 @@ export function resolveConfined(path: string, lookup: ComponentLookup, options: 
     const [part = '', ...rest] = todo;
     todo = rest;
     if (part === '..') {
+      if (done.length === 0 && options.escape === 'refuse') throw new PathEscapeError(options.what, lastLink ?? '..');
       done.pop();
       if (missingAt >= done.length) missingAt = -1;
       continue;
@@ -73,7 +93,11 @@ export function resolveConfined(path: string, lookup: ComponentLookup, options: 
       continue;
     }
     if (++links > MAX_SYMLINKS) throw new FailedPreconditionError(`resolving ${options.what}: too many levels of symbolic links`);
-    if (c.target.startsWith('/')) done.length = 0;
+    lastLink = `/${[...done, part].join('/')} -> ${c.target}`;
+    if (c.target.startsWith('/')) {
+      if (options.escape === 'refuse') throw new PathEscapeError(options.what, lastLink);
+      done.length = 0;
+    }
     todo = [...splitPath(c.target), ...todo];
   }
   return done;
@@ -99,6 +123,17 @@ export async function resolveInRoot(root: string, path: string, options: { follo
 export function resolveInRootSync(root: string, path: string, options: { followLast?: boolean } = {}): string {
   const lookup = (parts: readonly string[]): Component => diskComponent(join(root, ...parts));
   return join(root, ...resolveConfined(path, lookup, { followLast: options.followLast ?? true, missing: 'append', what: `${path} in ${root}` }));
+}
+
+/**
+ * The host path of `path` under `root`, which must exist and must not leave
+ * it: a `..` above the root or a symlink on the way that is absolute or climbs
+ * above it throws PathEscapeError; a missing component, NotFoundError.
+ * Symlinks inside the root are followed (the last one too).
+ */
+export function resolveBeneathSync(root: string, path: string, what: string): string {
+  const lookup = (parts: readonly string[]): Component => diskComponent(join(root, ...parts));
+  return join(root, ...resolveConfined(path, lookup, { missing: 'fail', escape: 'refuse', what }));
 }
 
 /** lstat(2) of one component; ENOTDIR (a file's child) is as missing as ENOENT. */

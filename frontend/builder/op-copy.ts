@@ -21,6 +21,14 @@ import { stepOptions } from './op-run.js';
 import { mountDir, viewOf, type MountedDir } from './views.js';
 import { newStepKey } from '../../cache/index.js';
 
+/**
+ * The version of the COPY/ADD semantics in the cache key: bumped when the
+ * same step over the same files would now write something else, so older
+ * cache records are not reused. 2: empty wildcards, --parents patterns,
+ * --chmod on created parents, ADD --chown of archive contents, sockets.
+ */
+const COPY_RULES = 2;
+
 export class CopyOp implements Op {
   readonly #env: BuildEnv;
   readonly #step: CopyStep;
@@ -54,7 +62,7 @@ export class CopyOp implements Op {
       selected = (await this.#select(await this.#env.contextHasher(), ctx.signal)).checksum;
     }
     const deps = step.from.kind === 'context' ? [{}] : [{}, {}];
-    const key = { op: step.isAdd ? 'add' : 'copy', def: step.definition, selected, ...(gits.length === 0 ? {} : { gits: gits.map((g) => `${g.commit}:${g.subdir ?? ''}`) }) };
+    const key = { op: step.isAdd ? 'add' : 'copy', rules: COPY_RULES, def: step.definition, selected, ...(gits.length === 0 ? {} : { gits: gits.map((g) => `${g.commit}:${g.subdir ?? ''}`) }) };
     return { digest: sha256(canonicalJson(key)), deps };
   }
 
@@ -109,7 +117,7 @@ export class CopyOp implements Op {
       await copySelection(hasher.tree, await selectSources(hasher, { sources: ['.'] }, ctx.signal), { ...common, unpack: false });
     }
     for (const url of step.sources.filter((s) => isRemoteUrl(s) && !this.#isGit(s))) {
-      await addUrl({ ...common, url, ...(step.add?.checksum == null ? {} : { checksum: step.add.checksum }) });
+      await addUrl({ ...common, url, unpack: step.add?.unpack === true, ...(step.add?.checksum == null ? {} : { checksum: step.add.checksum }) });
     }
   }
 

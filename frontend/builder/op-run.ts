@@ -20,6 +20,7 @@ import { ExitError } from './errors.js';
 import { commitStep } from './layer-commit.js';
 import { mountSource, writableSource } from './mount-source.js';
 import { viewOf, type MountedDir } from './views.js';
+import { mountCacheSubpath } from './cache-source.js';
 import { newStepKey } from '../../cache/index.js';
 import { forwardSsh } from './ssh-forward.js';
 
@@ -65,6 +66,8 @@ export class RunOp implements Op {
           args: step.args,
           env: [...step.env, ...this.#secretEnv(), ...this.#sshEnv()],
           cwd: step.cwd,
+          hostname: step.hostname,
+          hostnameEnv: false,
           ...(step.user === '' ? {} : { user: step.user }),
           network: step.network === 'none' || (step.network === 'default' && env.network === 'none') ? 'none' : 'host',
           mounts,
@@ -111,7 +114,7 @@ export class RunOp implements Op {
   async #secret(m: Extract<RunMount, { type: 'secret' }>, scratch: string): Promise<ContainerMount | undefined> {
     const value = this.#env.secrets?.get(m.id);
     if (value === undefined) {
-      if (m.required) throw new NotFoundError(`secret ${m.id}: not provided (kiln build --secret id=${m.id},src=FILE)`);
+      if (m.required) throw new NotFoundError(`secret ${m.id}: not found (give it with kiln build --secret id=${m.id},src=FILE)`);
       return undefined;
     }
     if (m.target === null) return undefined;
@@ -127,11 +130,9 @@ export class RunOp implements Op {
       case 'tmpfs':
         return { type: 'tmpfs', destination: m.target, options: m.size === null ? [] : [`size=${m.size}`] };
       case 'cache':
-        // Seeding a cache from a stage or the context (BuildKit's `from=`) and mounting a subpath of it
-        // (`source=`) are not done yet: refuse rather than ignore them.
+        // Seeding a cache from a stage or the context (BuildKit's `from=`) is not done yet: refuse rather than ignore it.
         if (m.from.kind !== 'scratch') throw new NotImplementedError('RUN --mount=type=cache,from=…');
-        if (m.source !== '/') throw new NotImplementedError('RUN --mount=type=cache,source=… (a subpath of the cache)');
-        return { type: 'bind', source: await cacheDir(this.#env, m), destination: m.target, readonly: m.readOnly };
+        return { type: 'bind', source: await this.#cacheSource(m, held), destination: m.target, readonly: m.readOnly };
       case 'bind': {
         const base = m.from.kind === 'context' ? this.#env.contextDir : await this.#view(input, held);
         const source = await mountSource(base, m.source, m.from);
@@ -171,6 +172,15 @@ export class RunOp implements Op {
     return out;
   }
 
+  /** The cache directory, or its `source=` path (held open until the step ends). */
+  async #cacheSource(m: Extract<RunMount, { type: 'cache' }>, held: MountedDir[]): Promise<string> {
+    const dir = await cacheDir(this.#env, m);
+    if (m.source === '/') return dir;
+    const sub = await mountCacheSubpath(this.#env, dir, m.source, m.id);
+    held.push(sub);
+    return sub.path;
+  }
+
   async #view(input: Result | undefined, held: MountedDir[]): Promise<string> {
     const v = await viewOf(this.#env, snapshotOf(input));
     held.push(v);
@@ -200,6 +210,8 @@ async function cacheDir(env: BuildEnv, m: Extract<RunMount, { type: 'cache' }>):
   };
   // Recorded in this build's lease first, so `kiln prune --cache-mounts` leaves it alone meanwhile.
   await (env.snapshotter.guard === undefined ? make() : env.snapshotter.guard.use({ cacheMounts: [id] }, make));
+  // BuildKit sets them on the cache's root only when the whole cache is mounted.
+  if (m.source !== '/') return dir;
   if (m.mode !== null) await chmod(dir, m.mode);
   if (m.uid !== null || m.gid !== null) await chown(dir, m.uid ?? 0, m.gid ?? 0);
   return dir;

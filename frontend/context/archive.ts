@@ -10,7 +10,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InvalidArgumentError, UnavailableError } from '../../util/errors.js';
-import { extractTar } from './extract.js';
+import { extractTar, type ExtractOptions } from './extract.js';
 
 /** How an archive is compressed. */
 export type Compression = 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
@@ -42,8 +42,8 @@ export async function archiveCompression(path: string): Promise<Compression | un
  * with what is there; entries that would land outside `destDir` are
  * refused with an InvalidArgumentError.
  */
-export async function extractArchive(path: string, compression: Compression, destDir: string, signal?: AbortSignal): Promise<void> {
-  await extractTar(decompress(path, compression), destDir, signal);
+export async function extractArchive(path: string, compression: Compression, destDir: string, options: ExtractOptions = {}): Promise<void> {
+  await extractTar(decompress(path, compression), destDir, options);
 }
 
 /** A stream of the decompressed content of `path`. */

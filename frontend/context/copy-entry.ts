@@ -1,7 +1,8 @@
 /**
  * Writes one source entry into the target rootfs, like fsutil's copier
  * (BuildKit's COPY): files are replaced, directories merged, symlinks copied
- * as symlinks, hardlinks within the copied set kept as hardlinks. Targets
+ * as symlinks, hardlinks within the copied set kept as hardlinks, sockets
+ * made empty regular files. Targets
  * are host paths whose parents the caller has verified to be real
  * directories; files are created with O_EXCL|O_NOFOLLOW and metadata is set
  * through file descriptors, so nothing is written through a symlink.
@@ -43,6 +44,8 @@ export interface CopyContext {
   readonly owner: Owner | undefined;
   /** `--chmod`; undefined keeps each source's mode. */
   readonly mode: ModeFn | undefined;
+  /** Permission bits of the destination's parent directories the copy creates. */
+  readonly dirMode: number;
   /** Source `dev:ino` of multiply linked files → host path of their first copy. */
   readonly links: Map<string, string>;
   readonly buf: Buffer;
@@ -50,8 +53,8 @@ export interface CopyContext {
 }
 
 /** Creates a fresh context. */
-export function copyContext(owner: Owner | undefined, mode: ModeFn | undefined, signal?: AbortSignal): CopyContext {
-  return { owner, mode, links: new Map(), buf: Buffer.allocUnsafe(CHUNK), signal };
+export function copyContext(owner: Owner | undefined, mode: ModeFn | undefined, dirMode: number, signal?: AbortSignal): CopyContext {
+  return { owner, mode, dirMode, links: new Map(), buf: Buffer.allocUnsafe(CHUNK), signal };
 }
 
 /**
@@ -104,8 +107,9 @@ export async function writeLeaf(ctx: CopyContext, source: string, target: string
     case 'block':
       return writeNode(ctx, target, e, e.kind);
     case 'socket':
+      return writeSocketStub(ctx, target, e);
     case 'dir':
-      return; // sockets cannot be copied; directories are not leaves
+      return; // directories are not leaves
     default: {
       const never: never = e.kind;
       return never;
@@ -153,6 +157,16 @@ async function copyData(ctx: CopyContext, src: number, dst: number): Promise<voi
       ctx.signal?.throwIfAborted();
       await yieldToLoop();
     }
+  }
+}
+
+/** A socket becomes an empty regular file with its metadata, as fsutil's copier makes it (mknod without S_IFSOCK). */
+function writeSocketStub(ctx: CopyContext, target: string, e: TreeEntry): void {
+  const fd = openSync(target, CREATE, 0o600);
+  try {
+    setMeta(ctx, fd, e);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -2,7 +2,8 @@
 // metadata, symlinks and hardlinks, and symlinks in the target rootfs that
 // must never redirect a write to the host. Needs root (chown).
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, link, lstat, mkdir, readFile, readlink, stat, symlink, utimes } from 'node:fs/promises';
+import { chmod, chown, link, lstat, mkdir, readdir, readFile, readlink, stat, symlink, utimes } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -161,6 +162,99 @@ test('--parents keeps source paths; --exclude leaves matches out', async () => {
   assert.not.ok(existsSync(at('e/sub')));
   assert.not.ok(existsSync(at('e/x.txt')));
   assert.ok((await lstat(at('e/link'))).isSymbolicLink(), 'the symlink is kept even though its target was excluded');
+});
+
+test('--parents: --exclude patterns are relative to the base directory, as the kept paths are', async () => {
+  await copy({ sources: ['dir'], parents: true, exclude: ['dir/sub'] }, { dest: '/pe/' });
+  assert.ok(existsSync(at('pe/dir/x.txt')));
+  assert.not.ok(existsSync(at('pe/dir/sub')), 'dir/sub, not sub below the source');
+  await copy({ sources: ['./dir/./sub'], parents: true, exclude: ['sub/*.txt'] }, { dest: '/pv/' });
+  assert.ok(existsSync(at('pv/sub')));
+  assert.not.ok(existsSync(at('pv/sub/y.txt')));
+});
+
+test('--chmod: an octal mode is also the mode of the parents the copy creates, as BuildKit makes them', async () => {
+  await writeTree(rootfs, { 'out/': '' });
+  await copy({ sources: ['a.txt'] }, { dest: '/parent/a.txt', chmod: '777' });
+  await copy({ sources: ['a.txt'] }, { dest: '/parent/sub/a.txt', chmod: '770' });
+  assert.is(await mode('parent'), 0o777);
+  assert.is(await mode('parent/sub'), 0o770, 'a new parent takes this copy\'s mode');
+  assert.is(await mode('parent/sub/a.txt'), 0o770);
+  await copy({ sources: ['dir'] }, { dest: '/tree/copy', chmod: '4750' });
+  assert.is(await mode('tree'), 0o750, 'permission bits only, as Go\'s os.Mkdir takes them');
+  assert.is(await mode('tree/copy'), 0o750, 'a directory source\'s new destination too');
+  await copy({ sources: ['a.txt'] }, { dest: '/sym/a.txt', chmod: 'u+x' });
+  assert.is(await mode('sym'), 0o755, 'a symbolic mode leaves created parents at 0755');
+  await copy({ sources: ['a.txt'] }, { dest: '/out/x/a.txt', chmod: '700' });
+  assert.is(await mode('out'), 0o755, 'an existing parent keeps its mode');
+  assert.is(await mode('out/x'), 0o700);
+});
+
+test('a socket in the source is copied as an empty regular file with its mode', async () => {
+  const server = createServer();
+  const sock = join(ctx, 'socket.sock');
+  await new Promise<void>((resolve) => server.listen(sock, resolve));
+  try {
+    await chmod(sock, 0o640);
+    await copy({ sources: ['.'] }, { dest: '/all/' });
+    const st = await lstat(at('all/socket.sock'));
+    assert.ok(st.isFile(), 'a regular file');
+    assert.is(st.size, 0);
+    assert.is(st.mode & 0o7777, 0o640);
+    assert.is(await readFile(at('all/a.txt'), 'utf8'), 'alpha', 'the rest is copied as usual');
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('a relative destination symlink that stays in the rootfs is followed: /symlink -> ../tmp/symlink-target', async () => {
+  await symlink('../tmp/symlink-target', at('symlink'));
+  await copy({ sources: ['a.txt'] }, { dest: '/symlink/' });
+  assert.is(await readFile(at('tmp/symlink-target/a.txt'), 'utf8'), 'alpha');
+  assert.is(await readlink(at('symlink')), '../tmp/symlink-target', 'the link itself is kept');
+  await mkdir(at('work'));
+  await symlink('../tmp/symlink-target', at('work/link'));
+  await copy({ sources: ['dir'] }, { dest: 'link/', workdir: '/work' });
+  assert.is(await readFile(at('tmp/symlink-target/sub/y.txt'), 'utf8'), 'y', 'relative destinations through WORKDIR too');
+});
+
+test('hostile destination symlinks that climb out resolve inside the rootfs, never on the host', async () => {
+  const canary = `kiln-test-canary-${randomBytes(6).toString('hex')}`;
+  await symlink(`../../../../../../../../../../tmp/${canary}`, at('climb'));
+  await mkdir(at('a/b'), { recursive: true });
+  await symlink(`../../../../../../../../tmp/${canary}-dir`, at('a/b/up'));
+  await symlink('../../../../../../../../..', at('top'));
+  await copy({ sources: ['a.txt'] }, { dest: '/climb/' });
+  await copy({ sources: ['dir'] }, { dest: '/a/b/up/' });
+  await copy({ sources: ['b.txt'] }, { dest: `/top/tmp/${canary}-file` });
+  for (const p of [canary, `${canary}-dir`, `${canary}-file`]) assert.not.ok(existsSync(join('/tmp', p)), `host /tmp/${p} untouched`);
+  assert.is(await readFile(at(`tmp/${canary}/a.txt`), 'utf8'), 'alpha');
+  assert.is(await readFile(at(`tmp/${canary}-dir/sub/y.txt`), 'utf8'), 'y');
+  assert.is(await readFile(at(`tmp/${canary}-file`), 'utf8'), 'bravo');
+});
+
+test('an empty wildcard copies nothing and makes no destination; a --parents base still makes it', async () => {
+  const r = await copy({ sources: ['nomatch*'] }, { dest: '/dst/' });
+  assert.equal(r, { entries: 0, unpacked: 0 });
+  assert.not.ok(existsSync(at('dst')));
+  await copy({ sources: ['a.txt', 'nomatch*'] }, { dest: '/one/' });
+  assert.equal(await readdir(at('one')), ['a.txt']);
+  await copy({ sources: ['dir*'], exclude: ['*'] }, { dest: '/ex/' });
+  assert.not.ok(existsSync(at('ex')), 'a source --exclude empties copies nothing');
+  await copy({ sources: ['./nope*/x'], parents: true }, { dest: '/out/' });
+  assert.equal(await readdir(at('out')), [], 'the destination exists and is empty');
+});
+
+test('--parents with ** and a wildcard before the pivot: parents made from their source directories', async () => {
+  await writeTree(ctx, { 'p/b/c/d/e/bay': '1', 'p/b/c/d/foo': '2', 'p/b2/c/d/e/bar': '3' });
+  await chmod(join(ctx, 'p/b/c'), 0o711);
+  await settle(ctx);
+  await copy({ sources: ['p/b*/./c/**/e'], parents: true }, { dest: '/out/' });
+  assert.equal((await readdir(at('out/c/d/e'))).sort(), ['bar', 'bay'], 'both bases merge into one kept path');
+  assert.not.ok(existsSync(at('out/c/d/foo')), 'only what the pattern selects');
+  assert.is(await mode('out/c'), 0o711, 'a created parent takes its source directory\'s mode');
+  await copy({ sources: ['./p/**/foo'], parents: true }, { dest: '/all/' });
+  assert.is(await readFile(at('all/p/b/c/d/foo'), 'utf8'), '2');
 });
 
 test.run();

@@ -5,15 +5,19 @@
  *
  * - a destination ending in `/` (or `.`), or an existing directory, receives
  *   files under their own names; otherwise a single file becomes the
- *   destination path; several sources need a directory destination;
+ *   destination path; several sources need a directory destination (the
+ *   Dockerfile reference's rule, which kiln keeps; archives ADD extracts do
+ *   not count, they always go into a directory);
  * - a directory source's contents are merged into the destination, which is
- *   created (0755) if missing;
- * - missing parent directories are created 0755, owned by the `--chown`
+ *   created if missing;
+ * - missing parent directories are created 0755, or with an octal
+ *   `--chmod`'s permission bits (fsutil's MkdirAll), owned by the `--chown`
  *   user when there is one, else root;
  * - without `--chown` each entry keeps its source owner (the build context's
  *   entries are 0:0); without `--chmod` its mode; mtimes are kept;
  * - ADD extracts local tar archives (plain, gzip, bzip2, xz, zstd) into the
- *   destination instead of copying them, unless unpacking is off.
+ *   destination instead of copying them, unless unpacking is off; with
+ *   `--chown` every extracted entry takes that owner (moby's ChownOpts).
  *
  * Every destination path is resolved inside the rootfs, so a symlink in the
  * image never redirects a write to the host.
@@ -21,13 +25,13 @@
 import { resolve as resolveHost } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { FailedPreconditionError, InvalidArgumentError } from '../../util/errors.js';
-import { archiveCompression, extractArchive } from './archive.js';
+import { archiveCompression, extractArchive, type Compression } from './archive.js';
 import { copyContext, ensureDir, finishDir, restoreDirTimes, writeLeaf, type CopyContext } from './copy-entry.js';
 import { hostPath, isDirAt, lstatOrUndefined, mkdirAllInRoot, parseDestination, type Destination } from './dest.js';
 import { cleanPath } from './go-path.js';
 import { parseChmod, resolveChown } from './owner.js';
 import type { PatternMatcher } from './patternmatcher.js';
-import type { SelectedSource, Selection } from './select.js';
+import { excludeBase, type SelectedSource, type Selection } from './select.js';
 import type { SourceTree, TreeEntry } from './tree.js';
 import { walkSelected } from './walk.js';
 
@@ -65,13 +69,14 @@ export async function copySelection(tree: SourceTree, selection: Selection, opti
   const dest = parseDestination(options.dest, options.workdir);
   const owner = options.chown !== undefined && options.chown !== '' ? await resolveChown(rootfs, options.chown) : undefined;
   const mode = options.chmod !== undefined && options.chmod !== '' ? parseChmod(options.chmod) : undefined;
-  const ctx = copyContext(owner, mode, options.signal);
+  const ctx = copyContext(owner, mode, dirMode(options.chmod), options.signal);
+  const archives = await findArchives(tree, selection.items, options.unpack === true);
   const destIsDir = dest.isDir || isDirAt(await hostPath(rootfs, dest.path));
-  if (selection.items.length > 1 && !destIsDir) {
+  if (selection.items.length - archives.size > 1 && !destIsDir) {
     throw new InvalidArgumentError(`When using ${options.instruction ?? 'COPY'} with more than one source file, the destination must be a directory and end with a /`);
   }
   try {
-    return await copyAll(ctx, tree, selection, options, { rootfs, dest, destIsDir });
+    return await copyAll(ctx, tree, selection, archives, { rootfs, dest, destIsDir, signal: options.signal });
   } catch (err) {
     // Messages name container paths, not where the rootfs happens to be mounted.
     if (err instanceof FailedPreconditionError) err.message = err.message.split(rootfs).join('');
@@ -79,22 +84,41 @@ export async function copySelection(tree: SourceTree, selection: Selection, opti
   }
 }
 
-async function copyAll(ctx: CopyContext, tree: SourceTree, selection: Selection, options: CopyOptions, t: Target): Promise<CopyResult> {
+/** The permission bits of directories a copy creates: an octal `--chmod`'s, else 0755 (fsutil's MkdirAll). */
+function dirMode(chmod: string | undefined): number {
+  return chmod !== undefined && /^[0-7]{1,4}$/.test(chmod) ? parseInt(chmod, 8) & 0o777 : 0o755;
+}
+
+/** The selected files ADD extracts instead of copying, with their compression. */
+async function findArchives(tree: SourceTree, items: readonly SelectedSource[], unpack: boolean): Promise<Map<SelectedSource, Compression>> {
+  const out = new Map<SelectedSource, Compression>();
+  if (!unpack) return out;
+  for (const item of items) {
+    if (item.kind !== 'file') continue;
+    const compression = await archiveCompression(tree.abs(item.rel));
+    if (compression !== undefined) out.set(item, compression);
+  }
+  return out;
+}
+
+async function copyAll(ctx: CopyContext, tree: SourceTree, selection: Selection, archives: ReadonlyMap<SelectedSource, Compression>, t: Target): Promise<CopyResult> {
   const { rootfs, dest } = t;
   let entries = 0;
   let unpacked = 0;
+  if (selection.makesDest) await mkdirAllInRoot(rootfs, dest.path, ctx.owner, ctx.dirMode);
   for (const item of selection.items) {
-    options.signal?.throwIfAborted();
-    if (options.unpack === true && item.kind === 'file') {
-      const compression = await archiveCompression(tree.abs(item.rel));
-      if (compression !== undefined) {
-        const dir = await mkdirAllInRoot(rootfs, dest.path, ctx.owner);
-        await extractArchive(tree.abs(item.rel), compression, dir, options.signal);
-        unpacked++;
-        continue;
-      }
+    t.signal?.throwIfAborted();
+    const compression = archives.get(item);
+    if (compression !== undefined) {
+      // Like BuildKit's unpack: the destination is a directory, made 0755 (no --chmod) and owned by --chown.
+      const dir = await mkdirAllInRoot(rootfs, dest.path, ctx.owner, 0o755);
+      await extractArchive(tree.abs(item.rel), compression, dir, { owner: ctx.owner, signal: t.signal });
+      unpacked++;
+      continue;
     }
-    entries += await copyItem(ctx, tree, item, selection.exclude, t);
+    // Per source, as fsutil decides: an earlier extraction may have made the destination a directory.
+    const destIsDir = t.destIsDir || (unpacked > 0 && isDirAt(await hostPath(rootfs, dest.path)));
+    entries += await copyItem(ctx, tree, item, selection.exclude, { ...t, destIsDir });
   }
   return { entries, unpacked };
 }
@@ -103,6 +127,7 @@ interface Target {
   readonly rootfs: string;
   readonly dest: Destination;
   readonly destIsDir: boolean;
+  readonly signal: AbortSignal | undefined;
 }
 
 /** Copies one selected source; returns the number of entries written. */
@@ -113,11 +138,11 @@ async function copyItem(ctx: CopyContext, tree: SourceTree, item: SelectedSource
   if (entry === undefined) return 0;
   if (item.parentsBase !== undefined) return copyWithParents(ctx, tree, item, entry, exclude, t);
   if (!isDir) {
-    await mkdirAllInRoot(t.rootfs, parentPath(top), ctx.owner);
+    await mkdirAllInRoot(t.rootfs, parentPath(top), ctx.owner, ctx.dirMode);
     await writeLeaf(ctx, tree.abs(item.rel), await hostPath(t.rootfs, top), entry);
     return 1;
   }
-  const hostTop = await mkdirAllInRoot(t.rootfs, top, ctx.owner);
+  const hostTop = await mkdirAllInRoot(t.rootfs, top, ctx.owner, ctx.dirMode);
   const before = lstatOrUndefined(hostTop);
   const n = await copyTree(ctx, tree, item.rel, exclude, hostTop);
   if (before !== undefined) restoreDirTimes(hostTop, before.atimeMs / 1000, before.mtimeMs / 1000);
@@ -137,7 +162,7 @@ async function copyWithParents(
   exclude: PatternMatcher | undefined,
   t: Target,
 ): Promise<number> {
-  let host = await mkdirAllInRoot(t.rootfs, t.dest.path, ctx.owner);
+  let host = await mkdirAllInRoot(t.rootfs, t.dest.path, ctx.owner, ctx.dirMode);
   const parts = item.destRel === '' ? [] : item.destRel.split('/');
   const isDir = entry.kind === 'dir';
   let created = false;
@@ -155,16 +180,16 @@ async function copyWithParents(
     await writeLeaf(ctx, tree.abs(item.rel), `${host}/${parts[parts.length - 1] ?? ''}`, entry);
     return 1;
   }
-  const n = await copyTree(ctx, tree, item.rel, exclude, host);
+  const n = await copyTree(ctx, tree, item.rel, exclude, host, excludeBase(item));
   if (created) finishDir(ctx, host, entry);
   return n + 1;
 }
 
 /** Copies everything below source directory `rel` into host directory `hostTop`, finishing directories after their contents. */
-async function copyTree(ctx: CopyContext, tree: SourceTree, rel: string, exclude: PatternMatcher | undefined, hostTop: string): Promise<number> {
+async function copyTree(ctx: CopyContext, tree: SourceTree, rel: string, exclude: PatternMatcher | undefined, hostTop: string, base = ''): Promise<number> {
   const open: { sub: string; host: string; entry: TreeEntry }[] = [];
   let n = 0;
-  for (const { entry, sub } of walkSelected(tree, rel, exclude)) {
+  for (const { entry, sub } of walkSelected(tree, rel, exclude, base)) {
     if (sub === '') continue;
     while (open.length > 0 && !sub.startsWith(`${open[open.length - 1]?.sub ?? ''}/`)) {
       const done = open.pop();

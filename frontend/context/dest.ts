@@ -40,11 +40,12 @@ export function lstatOrUndefined(path: string): Stats | undefined {
 
 /**
  * Makes directory `path` (a container path) and its missing parents in
- * `rootfs`, mode 0755, owned by `owner` when given (BuildKit chowns the
- * directories it creates for a `--chown` copy); existing ones are left as
- * they are. Returns the directory's host path.
+ * `rootfs` with permission bits `mode` (default 0755), owned by `owner`
+ * when given (BuildKit chowns the directories it creates for a `--chown`
+ * copy); existing ones are left as they are. Returns the directory's host
+ * path.
  */
-export async function mkdirAllInRoot(rootfs: string, path: string, owner: Owner | undefined): Promise<string> {
+export async function mkdirAllInRoot(rootfs: string, path: string, owner: Owner | undefined, mode = 0o755): Promise<string> {
   const target = await hostPath(rootfs, path);
   const missing: string[] = [];
   let cur = target;
@@ -54,11 +55,11 @@ export async function mkdirAllInRoot(rootfs: string, path: string, owner: Owner 
   }
   checkDir(cur);
   for (const dir of missing) {
-    mkdirSync(dir, 0o755);
+    mkdirSync(dir, 0o700);
     const fd = openDir(dir);
     try {
       if (owner !== undefined) fchownSync(fd, owner.uid, owner.gid);
-      fchmodSync(fd, 0o755); // not subject to the umask, unlike mkdir
+      fchmodSync(fd, mode); // not subject to the umask, unlike mkdir
     } finally {
       closeSync(fd);
     }

@@ -1,14 +1,18 @@
 /**
  * ADD's tar extraction into a destination directory, merging with what is
- * there, with the rules of moby's `archive.Unpack` as BuildKit runs it
- * (chrooted into the destination): leading `/` is dropped, names that climb
- * out with `..` are refused, relative symlinks pointing out are refused,
- * ownership, mode and mtime come from the tar, an existing directory is
- * kept when the entry is a directory and replaced otherwise. Unlike a layer
- * apply there are no whiteouts: `.wh.` files are ordinary files.
+ * there, with the rules of current moby/go-archive's `Unpack` as BuildKit
+ * runs it (chrooted into the destination): leading `/` is dropped, an entry
+ * naming the destination itself (`.`) is skipped, names that climb out with
+ * `..` are refused, symlink targets are stored verbatim (containment applies
+ * when a link is followed, not when it is made: `symlink ->
+ * ../tmp/target` at the top is fine), ownership (or the `--chown` owner),
+ * mode and mtime come from the tar, an existing directory is kept when the
+ * entry is a directory and replaced otherwise. Unlike a layer apply there
+ * are no whiteouts: `.wh.` files are ordinary files.
  *
- * Symlinks already in the destination are resolved inside it (as the
- * chroot would), so no entry is ever written outside `destDir`.
+ * Symlinks already in the destination, and those the archive made, are
+ * resolved inside it (as the chroot would), so no entry is ever written
+ * outside `destDir`.
  */
 import { closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, chmodSync, lutimesSync, mkdirSync, openSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -18,12 +22,21 @@ import { InvalidArgumentError } from '../../util/errors.js';
 import { lstatOrUndefined, mkdirAllInRoot } from './dest.js';
 import { cleanPath } from './go-path.js';
 import { makeNode, type NodeKind } from './mknod.js';
+import type { Owner } from './owner.js';
 
 const ROOTLESS = process.getuid?.() !== 0;
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
+/** Options of {@link extractTar}. */
+export interface ExtractOptions {
+  /** `ADD --chown`: every entry takes this owner instead of the tar's (moby's ChownOpts). */
+  readonly owner?: Owner | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
 interface State {
   readonly dest: string;
+  readonly owner: Owner | undefined;
   /** Verified parent directories: relative path → host path. */
   readonly parents: Map<string, string>;
   readonly dirTimes: { path: string; mtime: number }[];
@@ -32,11 +45,12 @@ interface State {
 type Entry = AsyncIterable<Buffer> & { readonly header: Header; resume(): unknown };
 
 /** Extracts the tar read from `input` into host directory `destDir`. */
-export async function extractTar(input: Readable, destDir: string, signal?: AbortSignal): Promise<void> {
+export async function extractTar(input: Readable, destDir: string, options: ExtractOptions = {}): Promise<void> {
+  const { signal } = options;
   const ex = extract();
   input.on('error', (err) => ex.destroy(err));
   input.pipe(ex as unknown as NodeJS.WritableStream);
-  const state: State = { dest: destDir, parents: new Map([['', destDir]]), dirTimes: [] };
+  const state: State = { dest: destDir, owner: options.owner, parents: new Map([['', destDir]]), dirTimes: [] };
   try {
     for await (const entry of ex as AsyncIterable<Entry>) {
       signal?.throwIfAborted();
@@ -53,10 +67,17 @@ export async function extractTar(input: Readable, destDir: string, signal?: Abor
 async function applyEntry(state: State, entry: Entry): Promise<void> {
   const h = entry.header;
   const rel = inside(h.name, `tar entry ${JSON.stringify(h.name)}`);
+  if (rel === '') {
+    entry.resume(); // the destination itself: go-archive skips it
+    return;
+  }
+  if (state.owner !== undefined) {
+    h.uid = state.owner.uid;
+    h.gid = state.owner.gid;
+  }
   const slash = rel.lastIndexOf('/');
   const parent = await parentDir(state, slash < 0 ? '' : rel.slice(0, slash));
-  if (rel === '' && h.type !== 'directory') throw new InvalidArgumentError(`tar entry ${JSON.stringify(h.name)} names the destination itself but is not a directory`);
-  const target = rel === '' ? state.dest : `${parent}/${rel.slice(slash + 1)}`;
+  const target = `${parent}/${rel.slice(slash + 1)}`;
   switch (h.type) {
     case 'directory':
       entry.resume();
@@ -67,7 +88,6 @@ async function applyEntry(state: State, entry: Entry): Promise<void> {
       return writeFile(target, entry, h);
     case 'symlink':
       entry.resume();
-      checkSymlink(rel, h);
       await replace(state, target);
       symlinkSync(h.linkname, target);
       own(() => lchownSync(target, h.uid, h.gid));
@@ -136,16 +156,6 @@ async function writeFile(target: string, entry: Entry, h: Header): Promise<void>
     futimesSync(fd, mtimeOf(h), mtimeOf(h));
   } finally {
     closeSync(fd);
-  }
-}
-
-/** moby refuses a relative symlink whose target, taken from the link's directory, leaves the destination. */
-function checkSymlink(rel: string, h: Header): void {
-  if (h.linkname.startsWith('/')) return;
-  const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
-  const resolved = cleanPath(dir === '' ? h.linkname : `${dir}/${h.linkname}`);
-  if (resolved === '..' || resolved.startsWith('../')) {
-    throw new InvalidArgumentError(`invalid symlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: it points outside of the destination`);
   }
 }
 

@@ -36,6 +36,8 @@ export interface ContextHasherOptions {
 export interface ChecksumSource {
   readonly rel: string;
   readonly exclude?: PatternMatcher | undefined;
+  /** The source's path below the directory `exclude` is relative to ('' or absent: the source itself). */
+  readonly excludeBase?: string;
 }
 
 /** What the hasher read from disk, for tests and progress. */
@@ -83,7 +85,7 @@ export class ContextHasher {
     let n = 0;
     for (const src of sources) {
       h.update(`source ${JSON.stringify(src.rel)}\n`);
-      for (const { entry } of walkSelected(this.tree, src.rel, src.exclude)) {
+      for (const { entry } of walkSelected(this.tree, src.rel, src.exclude, src.excludeBase)) {
         h.update(await this.#record(entry));
         if (++n % YIELD_ENTRIES === 0) {
           signal?.throwIfAborted();

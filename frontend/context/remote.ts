@@ -15,6 +15,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotImplementedError, Una
 import { hostPath, isDirAt, mkdirAllInRoot, parseDestination } from './dest.js';
 import { cleanPath } from './go-path.js';
 import { parseChmod, resolveChown } from './owner.js';
+import { unpackDownloaded } from './remote-unpack.js';
 
 /** An ADD of one URL. */
 export interface AddUrlOptions {
@@ -27,6 +28,8 @@ export interface AddUrlOptions {
   readonly chmod?: string | undefined;
   /** `--checksum`: the expected `sha256:<hex>` of the content. */
   readonly checksum?: string | undefined;
+  /** `--unpack=true`: extract the download when it is a tar archive (the default for URLs is not to). */
+  readonly unpack?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -71,6 +74,11 @@ export async function addUrl(options: AddUrlOptions): Promise<AddUrlResult> {
     const { digest, size } = await download(res.body, fd);
     if (expected !== undefined && digest !== expected) {
       throw new InvalidArgumentError(`checksum of ${url} does not match: expected ${expected}, got ${digest}`);
+    }
+    if (options.unpack === true && (await unpackDownloaded(tmp, rootfs, dest.path, options.chown === undefined ? undefined : owner, signal))) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      return { path: dest.path, digest, size };
     }
     fchownSync(fd, owner.uid, owner.gid);
     fchmodSync(fd, mode);

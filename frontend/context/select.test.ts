@@ -63,12 +63,20 @@ test('wildcards match per segment with filepath.Match rules, in name order', asy
   assert.equal(summary(await select({ sources: ['di*'] })), ['dir:dir:', 'dir:dir:'], 'a matched symlink is followed inside the context');
 });
 
-test('a missing source, or a wildcard matching nothing, is BuildKit\'s not-found error naming it', async () => {
+test('a missing plain source is BuildKit\'s not-found error naming it', async () => {
   const err = await rejects(select({ sources: ['a.txt', 'nope'] }), /failed to compute cache key: .*"\/nope": not found/);
   assert.ok(err instanceof NotFoundError);
-  await rejects(select({ sources: ['*.none'] }), /"\/\*\.none": not found/);
-  await rejects(select({ sources: ['missing/*.txt'] }), /"\/missing\/\*\.txt": not found/);
   await rejects(select({ sources: ['ignored.txt'] }), /"\/ignored.txt": not found/);
+  await rejects(select({ sources: ['a.txt/x'] }), /"\/a.txt\/x": not found/); // a file is not a directory
+});
+
+test('a wildcard matching nothing, or a source --exclude empties, selects nothing and is no error', async () => {
+  const none = await select({ sources: ['nomatch*'] });
+  assert.equal(summary(none), []);
+  assert.equal(summary(await select({ sources: ['a.txt', '*.none', 'missing/*.txt', 'a.txt/*'] })), ['a.txt:file:a.txt']);
+  assert.equal(summary(await select({ sources: ['di*'], exclude: ['*'] })), [], 'every match excluded');
+  assert.equal(summary(await select({ sources: ['ignored*'] })), [], '.dockerignore hides the only match');
+  assert.is.not(none.checksum, (await select({ sources: ['a.txt'] })).checksum);
 });
 
 test('../x is confined to the context root: it names the context\'s own x', async () => {
@@ -91,6 +99,29 @@ test('--parents keeps the path, after a /./ pivot if any; ** spans directories',
     'src/x/y/c.txt:file:src/x/y/c.txt',
   ]);
   assert.equal(summary(await select({ sources: ['dir/sub'], parents: true })), ['dir/sub:dir:dir/sub']);
+  assert.equal(summary(await select({ sources: ['/src/x/.'], parents: true })), ['src/x:dir:src/x'], 'a trailing /. is no pivot');
+  assert.equal(summary(await select({ sources: ['src/./x/./y'], parents: true })), ['src/x/y:dir:x/y'], 'the first /./ is the pivot');
+});
+
+test('--parents: wildcards before the pivot pick the directories the pattern is taken from', async () => {
+  await writeTree(ctx, { 'p/b/c/d/e/bay': '1', 'p/b/c/d/foo': '2', 'p/b2/c/d/e/bar': '3', 'p/b/c2/d/e/baz': '4', 'p/b/c2/d/e2/baz': '5' });
+  await settle(ctx);
+  const parents = async (...sources: string[]) => summary(await select({ sources, parents: true }));
+  assert.equal(await parents('p/b*/./c/**/e'), ['p/b/c/d/e:dir:c/d/e', 'p/b2/c/d/e:dir:c/d/e']);
+  assert.equal(await parents('p/b/c*/./d/**/baz', 'p/b*/./c/**/bar'), ['p/b/c2/d/e/baz:file:d/e/baz', 'p/b/c2/d/e2/baz:file:d/e2/baz', 'p/b2/c/d/e/bar:file:c/d/e/bar']);
+  assert.equal(await parents('p/./*/c'), ['p/b/c:dir:b/c', 'p/b2/c:dir:b2/c']);
+});
+
+test('--parents: a path must exist only when no part has a wildcard; a directory base makes the destination', async () => {
+  await rejects(select({ sources: ['/src/nonexistent-file'], parents: true }), /"\/src\/nonexistent-file": not found/);
+  await rejects(select({ sources: ['/src/./nonexistent-file'], parents: true }), /"\/src\/nonexistent-file": not found/);
+  const none = await select({ sources: ['/src/nope*/c'], parents: true });
+  assert.equal(summary(none), []);
+  assert.ok(none.makesDest, 'the tree root was the base: the destination is still made');
+  const after = await select({ sources: ['/src/./q*'], parents: true });
+  assert.equal(summary(after), []);
+  assert.ok(after.makesDest);
+  assert.not.ok((await select({ sources: ['nomatch*'] })).makesDest, 'a plain empty wildcard makes nothing');
 });
 
 test('--exclude drops wildcard matches and paths below directory sources', async () => {

@@ -20,12 +20,20 @@ export interface WalkItem {
 /**
  * Yields the source at `rel` (symlinks in it already resolved) and, when it
  * is a directory, its kept descendants in pre-order, names sorted.
+ * `excludeBase` is the source's own path below the directory the patterns
+ * are relative to (`--parents`: the kept path below its base), '' when they
+ * are relative to the source.
  */
-export function* walkSelected(tree: SourceTree, rel: string, exclude: PatternMatcher | undefined): Generator<WalkItem> {
+export function* walkSelected(tree: SourceTree, rel: string, exclude: PatternMatcher | undefined, excludeBase = ''): Generator<WalkItem> {
   const entry = tree.entry(rel);
   if (entry === undefined) return;
   yield { entry, sub: '' };
-  if (entry.kind === 'dir') yield* walkDir(tree, rel, '', undefined, [], exclude);
+  if (entry.kind === 'dir') yield* walkDir(tree, rel, '', undefined, [], exclude === undefined ? undefined : { matcher: exclude, base: excludeBase });
+}
+
+interface Exclude {
+  readonly matcher: PatternMatcher;
+  readonly base: string;
 }
 
 function* walkDir(
@@ -34,14 +42,14 @@ function* walkDir(
   dirSub: string,
   info: MatchInfo | undefined,
   pending: WalkItem[],
-  exclude: PatternMatcher | undefined,
+  exclude: Exclude | undefined,
 ): Generator<WalkItem> {
   for (const name of tree.children(dirRel)) {
     const rel = dirRel === '' ? name : `${dirRel}/${name}`;
     const sub = dirSub === '' ? name : `${dirSub}/${name}`;
     const entry = tree.entry(rel);
     if (entry === undefined) continue;
-    const match = exclude?.matchesUsingParentResults(sub, info);
+    const match = exclude?.matcher.matchesUsingParentResults(exclude.base === '' ? sub : `${exclude.base}/${sub}`, info);
     const excluded = match?.matched ?? false;
     const item = { entry, sub };
     if (!excluded) {

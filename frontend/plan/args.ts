@@ -19,7 +19,7 @@ export const proxyArgNames: readonly string[] = [
 
 /** Build-args that are never "not consumed": proxies, platform ARGs, SOURCE_DATE_EPOCH. */
 function isBuiltinArg(name: string): boolean {
-  return proxyArgNames.includes(name) || /^(BUILD|TARGET)(PLATFORM|OS|ARCH|VARIANT)$/.test(name) || name === 'SOURCE_DATE_EPOCH';
+  return proxyArgNames.includes(name) || /^(BUILD|TARGET)(PLATFORM|OS|ARCH|VARIANT)$/.test(name) || name === 'SOURCE_DATE_EPOCH' || name === 'TARGETSTAGE' || name === 'BUILDKIT_SANDBOX_HOSTNAME';
 }
 
 /**
@@ -63,19 +63,21 @@ export interface GlobalScopeInput {
   readonly buildArgs: ReadonlyMap<string, string>;
   readonly platform: Platform;
   readonly buildPlatform: Platform;
+  /** The value of TARGETSTAGE (see `targetStageName`). */
+  readonly targetStage: string;
   readonly expander: Expander;
   readonly filename: string;
 }
 
 /**
  * The variables FROM lines see (BuildKit's `buildMetaArgs`): the platform
- * ARGs (a `--build-arg` overrides them), then each global ARG with its
+ * ARGs and TARGETSTAGE (a `--build-arg` overrides them), then each global ARG with its
  * `--build-arg` value or its default expanded in the scope so far. A global
  * ARG with neither stays unset.
  */
 export function globalScope(input: GlobalScopeInput): Map<string, string> {
   const scope = new Map<string, string>();
-  for (const [name, value] of platformArgs(input.platform, input.buildPlatform)) {
+  for (const [name, value] of platformArgs(input.platform, input.buildPlatform, input.targetStage)) {
     scope.set(name, input.buildArgs.get(name) ?? value);
   }
   for (const cmd of input.globalArgs) {

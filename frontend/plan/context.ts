@@ -23,6 +23,8 @@ export interface PlanScope {
   readonly images: ReadonlyMap<string, ResolvedImage>;
   /** ARG names declared in the planned stages (filled while planning). */
   readonly declared: Set<string>;
+  /** The sandbox hostname RUN steps get (`buildkitsandbox` or BUILDKIT_SANDBOX_HOSTNAME). */
+  readonly hostname: string;
 }
 
 /**

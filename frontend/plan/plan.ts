@@ -11,6 +11,8 @@ import { dispatchStage, plannedStage, type DispatchedStage } from './dispatch.js
 import { Expander } from './expand.js';
 import { buildGraph, type StageNode } from './graph.js';
 import { resolveNeeded } from './resolve.js';
+import { sandboxHostname } from './sandbox.js';
+import { targetStageName } from './platform.js';
 import type { BuildPlan, PlanInput, PlanWarning, PlannedStage } from './types.js';
 
 /**
@@ -26,12 +28,14 @@ export async function planBuild(input: PlanInput): Promise<BuildPlan> {
   const stages = input.stages.stages;
   if (stages.length === 0) throw new DockerfileSyntaxError('dockerfile contains no stages to build', filename, input.df.range);
   const buildPlatform = input.buildPlatform ?? platform;
-  const globals = globalScope({ globalArgs: input.stages.globalArgs, buildArgs, platform, buildPlatform, expander, filename });
+  const hostname = sandboxHostname(buildArgs);
+  const targetStage = targetStageName(input.target, stages[stages.length - 1]?.name);
+  const globals = globalScope({ globalArgs: input.stages.globalArgs, buildArgs, platform, buildPlatform, targetStage, expander, filename });
   const nodes = buildGraph({ stages, globals, expander, filename, platform, contexts: input.contexts });
   const target = targetIndex(nodes, input.target);
   const { needed, images } = await resolveNeeded({ nodes, target, stages, expander, filename, platform, resolveImage: input.resolveImage });
   const declared = new Set(input.stages.globalArgs.flatMap((a) => a.args.map((d) => d.name)));
-  const scope: PlanScope = { filename, expander, globals, buildArgs, proxy: proxyEnv(buildArgs), images, declared };
+  const scope: PlanScope = { filename, expander, globals, buildArgs, proxy: proxyEnv(buildArgs), images, declared, hostname };
   const done = new Map<number, DispatchedStage>();
   const heirs = heirCounts(nodes, needed);
   const planned: PlannedStage[] = [];

@@ -5,8 +5,17 @@
  */
 import { formatPlatform, type Platform } from '../../oci/index.js';
 
-/** The predefined platform ARGs, in BuildKit's order. */
-export function platformArgs(target: Platform, build: Platform): [string, string][] {
+/**
+ * The value of the predefined `TARGETSTAGE` ARG (BuildKit's `defaultArgs`):
+ * `--target` as given, else the last stage's name, else `default`.
+ */
+export function targetStageName(target: string | undefined, lastStageName: string | null | undefined): string {
+  if (target !== undefined && target !== '') return target;
+  return lastStageName === null || lastStageName === undefined || lastStageName === '' ? 'default' : lastStageName;
+}
+
+/** The predefined platform ARGs and TARGETSTAGE, in BuildKit's order. */
+export function platformArgs(target: Platform, build: Platform, targetStage: string): [string, string][] {
   return [
     ['BUILDPLATFORM', formatPlatform(build)],
     ['BUILDOS', build.os],
@@ -16,5 +25,6 @@ export function platformArgs(target: Platform, build: Platform): [string, string
     ['TARGETOS', target.os],
     ['TARGETARCH', target.architecture],
     ['TARGETVARIANT', target.variant ?? ''],
+    ['TARGETSTAGE', targetStage],
   ];
 }

@@ -12,6 +12,7 @@ import { located } from './expand.js';
 import { sourceRef } from './from-ref.js';
 import type { NodeCommand } from './graph.js';
 import { mountFromOf, planMount, type MountSpec } from './mount-spec.js';
+import { DEFAULT_SANDBOX_HOSTNAME } from './sandbox.js';
 import type { InlineFile, RunMount } from './types.js';
 
 type RunCommand = Extract<InstructionCommand, { kind: 'run' }>;
@@ -29,12 +30,15 @@ export function planRun(p: StagePlanner, c: NodeCommand, cmd: RunCommand): void 
   const vars = p.state.varsList();
   const proxy = p.scope.proxy.filter(([k]) => !p.state.vars.has(k)).map(([k, v]) => `${k}=${v}`);
   const { user, cwd } = p.state;
+  const { hostname } = p.scope;
   p.push({
-    kind: 'run', name, args, env: proxy.length === 0 ? vars : [...vars, ...proxy], user, cwd, network: cmd.network, security: cmd.security, mounts, files,
+    kind: 'run', name, args, env: proxy.length === 0 ? vars : [...vars, ...proxy], user, cwd, hostname, network: cmd.network, security: cmd.security, mounts, files,
     range: cmd.range, createdBy: `${createdBy} # buildkit`, historyIndex, onbuild: c.onbuild,
     definition: {
       op: 'run', args, env: vars, user, cwd, network: cmd.network, security: cmd.security, mounts,
       files: files.map((f) => ({ path: f.path, data: f.data, mode: f.mode })),
+      // Only when set: steps with the default name keep the keys they had.
+      ...(hostname === DEFAULT_SANDBOX_HOSTNAME ? {} : { hostname }),
     },
   });
 }

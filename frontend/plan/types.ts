@@ -168,6 +168,8 @@ export interface RunStep extends StepCommon {
   /** USER at this point; `''` is root. Names are resolved in the rootfs when run. */
   readonly user: string;
   readonly cwd: string;
+  /** The container's hostname (no HOSTNAME variable is set, as in BuildKit). */
+  readonly hostname: string;
   readonly network: NetworkMode;
   readonly security: SecurityMode;
   readonly mounts: readonly RunMount[];
