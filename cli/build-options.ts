@@ -5,9 +5,10 @@
  */
 import { parsePlatform, type Platform } from '../oci/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
-import type { BuildOutput } from '../frontend/index.js';
+import { STDOUT_DEST, type BuildOutput } from '../frontend/index.js';
 
 export type { BuildOutput };
+
 
 /** Parses `K=V` (or `K`, taking `env[K]`) into `into`; used for --build-arg. */
 export function parseBuildArg(spec: string, into: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
@@ -26,7 +27,8 @@ export function parseLabel(spec: string, into: Record<string, string>): Record<s
 
 /** Parses one `--output` value (CSV of key=value, or a bare path meaning type=local). */
 export function parseOutput(spec: string): BuildOutput {
-  if (!spec.includes('=')) return { type: 'local', dest: spec };
+  // buildx: a bare `-` is a tar of the rootfs on stdout, any other bare value a local directory.
+  if (!spec.includes('=')) return spec === STDOUT_DEST ? { type: 'tar', dest: STDOUT_DEST } : { type: 'local', dest: spec };
   const fields = new Map<string, string>();
   for (const part of spec.split(',')) {
     const eq = part.indexOf('=');
@@ -43,6 +45,7 @@ export function parseOutput(spec: string): BuildOutput {
   }
   const dest = fields.get('dest');
   if (dest === undefined || dest === '') throw new InvalidArgumentError(`--output type=${type} needs dest=PATH`);
+  if (dest === STDOUT_DEST && type === 'local') throw new InvalidArgumentError('--output type=local,dest=-: a directory cannot go to stdout; use type=tar,dest=-');
   return { type, dest };
 }
 

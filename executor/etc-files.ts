@@ -29,13 +29,15 @@ const LOCAL_HOSTS = [
 ];
 
 /** The three files for a container named `hostname` on `network`. */
-export function etcFiles(network: RunSpec['network'], hostname: string, host: HostEtc): EtcFiles {
+export function etcFiles(network: RunSpec['network'], hostname: string, host: HostEtc, extraHosts: RunSpec['extraHosts'] = []): EtcFiles {
   const self = `127.0.0.1\t${hostname}`;
+  // `--add-host` lines come last, as BuildKit writes them.
+  const extra = extraHosts.map((h) => `${h.ip}\t${h.name}\n`).join('');
   if (network === 'host') {
     const base = host.hosts === '' ? LOCAL_HOSTS.join('\n') + '\n' : ensureNewline(host.hosts);
-    return { hosts: `${base}${self}\n`, resolvConf: host.resolvConf, hostname: `${hostname}\n` };
+    return { hosts: `${base}${self}\n${extra}`, resolvConf: host.resolvConf, hostname: `${hostname}\n` };
   }
-  return { hosts: [...LOCAL_HOSTS, self, ''].join('\n'), resolvConf: '', hostname: `${hostname}\n` };
+  return { hosts: [...LOCAL_HOSTS, self, ''].join('\n') + extra, resolvConf: '', hostname: `${hostname}\n` };
 }
 
 /** Reads the host's /etc/hosts and /etc/resolv.conf (missing ones read as empty). */

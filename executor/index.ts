@@ -2,7 +2,7 @@
  * executor/: running a process in a rootfs under an OCI runtime (runc or
  * crun). The public surface of the folder.
  */
-export type { ContainerMount, Executor, NetworkMode, ResourceLimits, RunOptions, RunResult, RunSpec, RunStdio } from './types.js';
+export type { ContainerMount, Executor, ExtraHost, NetworkMode, ResourceLimits, Rlimit, RunOptions, RunResult, RunSpec, RunStdio } from './types.js';
 export { OciRuntimeExecutor, type OciRuntimeExecutorOptions } from './runc.js';
 export type { ExecSpec } from './exec.js';
 export { pathRuntimes, sweepState, type HandleFor, type SweepReport } from './sweep.js';

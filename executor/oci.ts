@@ -24,6 +24,8 @@ export interface OciProcess {
   readonly cwd: string;
   readonly capabilities: OciCapabilities;
   readonly noNewPrivileges: boolean;
+  /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config.md#posix-process */
+  readonly rlimits?: readonly { readonly type: string; readonly soft: number; readonly hard: number }[];
 }
 
 /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#allowed-device-list */

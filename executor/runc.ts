@@ -162,7 +162,7 @@ export class OciRuntimeExecutor implements Executor {
     const cgroupsPath = sandboxed ? `${sandboxName(spec.id)}/${spec.id}` : undefined;
     const cg = cgroupsPath === undefined ? {} : { cgroupsPath, swapLimit: swapAccounting() };
     const config = toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files, ...cg });
-    await writeBundleFiles(paths, config, etcFiles(spec.network, hostname, hostEtc));
+    await writeBundleFiles(paths, config, etcFiles(spec.network, hostname, hostEtc, spec.extraHosts));
     return stubs;
   }
 

@@ -96,7 +96,8 @@ function processOf(spec: RunSpec, user: ResolvedUser, hostname: string): OciProc
     capabilities:
       user.uid === 0 ? { bounding: caps, effective: caps, permitted: caps } : { bounding: caps },
     noNewPrivileges: true,
-    // No rlimits: the container inherits the runtime's; raising them needs CAP_SYS_RESOURCE.
+    // Without --ulimit no rlimits: the container inherits the runtime's; raising them needs CAP_SYS_RESOURCE.
+    ...(spec.rlimits === undefined || spec.rlimits.length === 0 ? {} : { rlimits: spec.rlimits.map((r) => ({ type: r.type, soft: r.soft, hard: r.hard })) }),
   };
 }
 
@@ -110,12 +111,18 @@ export function containerMounts(spec: RunSpec, ctx: Pick<SpecContext, 'hostsPath
   const user = sortByDepth(spec.mounts ?? []).map(userMount);
   const taken = new Set(user.map((m) => m.destination));
   const defaults = [
-    ...systemMounts(),
+    ...systemMounts().map((m) => withShmSize(m, spec.shmSize)),
     etc('/etc/resolv.conf', ctx.resolvPath),
     etc('/etc/hostname', ctx.hostnamePath),
     etc('/etc/hosts', ctx.hostsPath),
   ];
   return [...defaults.filter((m) => !taken.has(m.destination)), ...user];
+}
+
+/** Docker's /dev/shm with `shmSize` bytes instead of 64 MiB. */
+function withShmSize(m: OciMount, shmSize: number | undefined): OciMount {
+  if (shmSize === undefined || m.destination !== '/dev/shm') return m;
+  return { ...m, options: [...(m.options ?? []).filter((o) => !o.startsWith('size=')), `size=${Math.ceil(shmSize / 1024)}k`] };
 }
 
 function userMount(m: ContainerMount): OciMount {

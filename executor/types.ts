@@ -40,6 +40,12 @@ export interface RunSpec {
   readonly capDrop?: readonly string[];
   /** `--group-add`: supplementary groups (names resolved in the image's /etc/group, or numbers). */
   readonly groupAdd?: readonly string[];
+  /** Lines added to /etc/hosts (`--add-host`). */
+  readonly extraHosts?: readonly ExtraHost[];
+  /** Size of /dev/shm in bytes. @default 64 MiB */
+  readonly shmSize?: number;
+  /** Process resource limits (`--ulimit`); they may only lower what kiln has unless it holds CAP_SYS_RESOURCE. */
+  readonly rlimits?: readonly Rlimit[];
 }
 
 /**
@@ -65,6 +71,19 @@ export interface ResourceLimits {
   readonly cpuShares?: number;
   /** `--pids-limit`; -1 or 0: unlimited. */
   readonly pids?: number;
+}
+
+/** One `--add-host` mapping. */
+export interface ExtraHost {
+  readonly name: string;
+  readonly ip: string;
+}
+
+/** One resource limit, as the OCI spec names it (`RLIMIT_NOFILE`). */
+export interface Rlimit {
+  readonly type: string;
+  readonly soft: number;
+  readonly hard: number;
 }
 
 /** Where the container's standard streams go. */

@@ -4,3 +4,4 @@
  * `build(request, worker, {signal, progress})`.
  */
 export * from './builder/index.js';
+export { archiveCompression, extractArchive, cloneGit, isGitContext, parseGitRef } from './context/index.js';

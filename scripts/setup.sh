@@ -23,6 +23,8 @@ declare -A want=(
   [ip]=iproute2        # bridges and veths of user-defined networks
   [nsenter]=util-linux # running ip inside kiln's network namespaces
   [tini-static]=tini   # kiln run --init
+  [ssh-agent]=openssh-client # kiln build --ssh with key files; its e2e test runs ssh-add inside a step
+  [git]=git # git build contexts (cloned with the system git)
 )
 missing=()
 for cmd in "${!want[@]}"; do

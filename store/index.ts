@@ -4,7 +4,7 @@
  */
 export { ImageStore, layoutDir, type ImageRecord } from './image/store.js';
 export { importRootfs, type ImportOptions } from './image/import.js';
-export { saveImages, type ArchiveFormat } from './image/save.js';
+export { saveImages, type ArchiveFormat, type SaveOptions } from './image/save.js';
 export { loadArchive, type LoadResult } from './image/load.js';
 export { chainIDs, writeImage, createdNow } from './image/write.js';
 export { familiarName, normalizeName, parseReference, formatReference, type Reference } from './image/reference.js';

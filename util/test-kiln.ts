@@ -74,6 +74,8 @@ export interface KilnRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Another root than the fixture's. */
   readonly root?: string;
+  /** What the synchronous runners (`kiln`, `ok`) write to kiln's stdin. */
+  readonly input?: string | Buffer;
 }
 
 /**
@@ -116,7 +118,7 @@ export function kilnFixture(name: string, options: KilnFixtureOptions = {}): Kil
   };
   const argv = (args: readonly string[], o: KilnRunOptions): string[] => ['--root', o.root ?? root, ...args];
   const kiln = (args: readonly string[], o: KilnRunOptions = {}): KilnRun => {
-    const r = spawnSync(kilnBin, argv(args, o), { cwd: repoRoot(), encoding: 'utf8', timeout: 180_000, env: envFor(o.env) });
+    const r = spawnSync(kilnBin, argv(args, o), { cwd: repoRoot(), encoding: 'utf8', timeout: 180_000, env: envFor(o.env), ...(o.input === undefined ? {} : { input: o.input }) });
     return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   };
   const ok = (args: readonly string[], o: KilnRunOptions = {}): KilnRun => {

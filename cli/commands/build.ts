@@ -2,20 +2,19 @@
  * `kiln build`: builds a Dockerfile like `docker build` (BuildKit), stores
  * the image under every `-t`, and writes any `--output`.
  */
-import { stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret } from '../build-options.js';
 import { workerFor } from './image-cmds.js';
-import { readDockerfile } from '../dockerfile-read.js';
-import type { BuildOutput, BuildRequest } from '../../frontend/index.js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
+import { STDOUT_DEST, type BuildOutput, type BuildRequest } from '../../frontend/index.js';
+import { InvalidArgumentError, NotImplementedError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
-import { ifExists } from '../../util/if-exists.js';
+import type { RunExtras } from '../../frontend/index.js';
+import type { BuildInput } from '../build-input.js';
+import { addBuildxOptions, checkBuildxFlags, parseAnnotations, parseBuildContexts, type BuildxFlags } from '../buildx-flags.js';
 
-interface BuildFlags {
+interface BuildFlags extends BuildxFlags {
   file?: string;
   tag: string[];
   buildArg: Record<string, string | undefined>;
@@ -38,10 +37,10 @@ interface BuildFlags {
 }
 
 export function makeBuildCommand(ctx: CliContext): Command {
-  return new Command('build')
+  return addBuildxOptions(new Command('build'))
     .description('build an image from a Dockerfile')
-    .argument('<context>', 'the build context directory')
-    .option('-f, --file <file>', 'the Dockerfile (default: CONTEXT/Dockerfile)')
+    .argument('<context>', 'the build context: a directory, or - (a tar or a Dockerfile on stdin)')
+    .option('-f, --file <file>', 'the Dockerfile (default: CONTEXT/Dockerfile; - reads it from stdin)')
     .option('-t, --tag <name>', 'name the image (repeatable)', (v: string, p: string[]) => [...p, v], [])
     .option('--build-arg <K=V>', 'set a build-time variable (K alone: from the environment)', (v: string, p: Record<string, string | undefined>) => parseBuildArg(v, p), {})
     .option('--target <stage>', 'build this stage and what it needs')
@@ -69,18 +68,44 @@ export function makeBuildCommand(ctx: CliContext): Command {
     });
 }
 
+/** `-o` outputs plus `--load` (the local store, which is also the default without -o); at most one on stdout. */
+function outputsOf(flags: BuildFlags): BuildOutput[] {
+  if (flags.output.filter((o) => o.type !== 'image' && o.dest === STDOUT_DEST).length > 1) throw new InvalidArgumentError('--output: only one output can go to stdout (dest=-)');
+  return flags.load === true && !flags.output.some((o) => o.type === 'image') && flags.output.length > 0 ? [{ type: 'image' }, ...flags.output] : flags.output;
+}
+
+/** `--add-host`, `--shm-size`, `--ulimit`, checked before anything runs. */
+async function runExtrasOf(flags: BuildxFlags): Promise<RunExtras> {
+  const { parseAddHost, parseShmSize, parseUlimit, hostLimits } = await import('../buildx-run-flags.js');
+  const host = flags.ulimit.length === 0 ? undefined : hostLimits();
+  return {
+    ...(flags.addHost.length === 0 ? {} : { extraHosts: flags.addHost.map(parseAddHost) }),
+    ...(flags.shmSize === undefined ? {} : { shmSize: parseShmSize(flags.shmSize) }),
+    ...(host === undefined ? {} : { rlimits: flags.ulimit.map((u) => parseUlimit(u, host)) }),
+  };
+}
+
 async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, cmd: Command): Promise<number> {
+  const attest = checkBuildxFlags(flags, (m) => ctx.stderr(`warning: ${m}\n`));
+  if (attest.provenance !== undefined) throw new NotImplementedError(`--provenance mode=${attest.provenance.mode}`);
+  if (attest.sbom === true) throw new NotImplementedError('--sbom=true');
   if (flags.push === true && flags.tag.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
-  const contextDir = resolve(contextArg);
-  const st = await ifExists(stat(contextDir)).catch((err: unknown) => {
-    throw new FailedPreconditionError(`build context ${contextArg}: cannot stat it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
-  });
-  if (st === undefined) throw new NotFoundError(`build context ${contextArg}: no such directory`);
-  if (!st.isDirectory()) throw new InvalidArgumentError(`build context ${contextArg}: not a directory`);
-  const dockerfilePath = flags.file === undefined ? join(contextDir, 'Dockerfile') : isAbsolute(flags.file) ? flags.file : resolve(flags.file);
-  const dockerfileName = flags.file ?? join(contextArg, 'Dockerfile');
-  const text = await readDockerfile(dockerfilePath, dockerfileName);
-  const filename = flags.file ?? 'Dockerfile';
+  const { buildInput } = await import('../build-input.js');
+  const input = await buildInput(contextArg, flags.file, process.stdin);
+  try {
+    const ssh = flags.ssh.length === 0 ? undefined : await (await import('../build-ssh.js')).sshAgents(flags.ssh);
+    try {
+      return await buildFrom(ctx, input, flags, cmd, ssh?.agents);
+    } finally {
+      await ssh?.close();
+    }
+  } finally {
+    await input.cleanup();
+  }
+}
+
+async function buildFrom(ctx: CliContext, input: BuildInput, flags: BuildFlags, cmd: Command, sshAgents: ReadonlyMap<string, string> | undefined): Promise<number> {
+  const { contextDir, dockerfilePath, filename, text } = input;
   ctx.addSource(filename, text);
   const { hostPlatform } = await import('../../oci/index.js');
   const platform = buildPlatform(flags.platform, hostPlatform());
@@ -93,16 +118,21 @@ async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, 
     labels: flags.label,
     network: flags.network === 'none' ? 'none' : 'host',
     secrets: new Map(await Promise.all(flags.secret.map((s) => readSecret(s)))),
+    runExtras: await runExtrasOf(flags),
+    ...(sshAgents === undefined ? {} : { sshAgents }),
     platform,
     noCache: !flags.cache,
     pull: flags.pull === true,
     env: process.env,
     tags: flags.tag,
-    outputs: flags.output,
+    outputs: outputsOf(flags),
     push: flags.push === true,
     cacheFrom: flags.cacheFrom,
     cacheTo: flags.cacheTo,
     sourceDateEpoch: sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : undefined,
+    noCacheFilter: flags.cacheFilter,
+    annotations: parseAnnotations(flags.annotation),
+    contexts: parseBuildContexts(flags.buildContext),
     ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }),
   };
   const w = await workerFor(cmd);

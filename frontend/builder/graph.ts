@@ -22,12 +22,12 @@ export interface BuildGraph {
   readonly stepEdges: ReadonlyMap<Step, Edge>;
 }
 
-function edge(name: string, op: Op, def: JsonValue, inputs: readonly Edge[] = []): Edge {
-  return { vertex: createVertex({ name, op, def, inputs }), index: 0 };
+function edge(name: string, op: Op, def: JsonValue, inputs: readonly Edge[] = [], ignoreCache = false): Edge {
+  return { vertex: createVertex({ name, op, def, inputs, ...(ignoreCache ? { options: { ignoreCache } } : {}) }), index: 0 };
 }
 
-/** Builds the solver graph for `plan`. */
-export function buildGraph(scope: BuildScope, plan: BuildPlan): BuildGraph {
+/** Builds the solver graph for `plan`; the steps of `noCacheStages` (`--no-cache-filter`) never hit the cache. */
+export function buildGraph(scope: BuildScope, plan: BuildPlan, noCacheStages: ReadonlySet<number> = new Set()): BuildGraph {
   const stageEdges = new Map<number, Edge>();
   const stepEdges = new Map<Step, Edge>();
   const ranges = new Map<string, Range>();
@@ -60,7 +60,7 @@ export function buildGraph(scope: BuildScope, plan: BuildPlan): BuildGraph {
     let cur = baseEdge(stage, stageEdges, imageEdge);
     if (stage.base.kind === 'image') ranges.set(cur.vertex.digest, stage.range);
     for (const step of stage.steps) {
-      const next = stepEdge(scope, step, cur, sourceEdge);
+      const next = stepEdge(scope, step, cur, sourceEdge, noCacheStages.has(stage.index));
       if (next !== undefined) {
         ranges.set(next.vertex.digest, step.range);
         stepEdges.set(step, next);
@@ -91,12 +91,12 @@ function baseEdge(stage: PlannedStage, stages: ReadonlyMap<number, Edge>, imageE
   }
 }
 
-function stepEdge(scope: BuildScope, step: Step, cur: Edge, sourceEdge: (from: SourceRef) => Edge | undefined): Edge | undefined {
+function stepEdge(scope: BuildScope, step: Step, cur: Edge, sourceEdge: (from: SourceRef) => Edge | undefined, ignoreCache: boolean): Edge | undefined {
   switch (step.kind) {
     case 'config':
       return undefined;
     case 'workdir':
-      return edge(step.name, new WorkdirOp(scope, step), { kind: 'workdir', def: step.definition }, [cur]);
+      return edge(step.name, new WorkdirOp(scope, step), { kind: 'workdir', def: step.definition }, [cur], ignoreCache);
     case 'run': {
       const inputs: Edge[] = [cur];
       const mountInputs = step.mounts.map((m) => {
@@ -106,12 +106,12 @@ function stepEdge(scope: BuildScope, step: Step, cur: Edge, sourceEdge: (from: S
         inputs.push(e);
         return inputs.length - 1;
       });
-      return edge(step.name, new RunOp(scope, step, mountInputs), { kind: 'run', def: step.definition }, inputs);
+      return edge(step.name, new RunOp(scope, step, mountInputs), { kind: 'run', def: step.definition }, inputs, ignoreCache);
     }
     case 'copy': {
       const from = sourceEdge(step.from);
       const inputs = from === undefined ? [cur] : [cur, from];
-      return edge(step.name, new CopyOp(scope, step), { kind: 'copy', def: step.definition }, inputs);
+      return edge(step.name, new CopyOp(scope, step), { kind: 'copy', def: step.definition }, inputs, ignoreCache);
     }
     default: {
       const never: never = step;

@@ -7,12 +7,11 @@
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { addUrl, ContextHasher, copySelection, isGitUrl, isRemoteUrl, selectSources, type Selection } from '../context/index.js';
+import { addUrl, cloneGit, ContextHasher, copySelection, isGitUrl, isRemoteUrl, parseGitRef, resolveGitCommit, selectSources, type GitRef, type Selection } from '../context/index.js';
 import type { CopyStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
 import { canonicalJson } from '../../solver/index.js';
 import { sha256 } from '../../util/digest.js';
-import { NotImplementedError } from '../../util/errors.js';
 import { whileWriting } from '../../util/no-space.js';
 import { stepInput } from './result.js';
 import { xxhash, type BuildScope } from './scope.js';
@@ -38,18 +37,30 @@ export class CopyOp implements Op {
 
   /** Local (non-URL) sources. */
   get #paths(): string[] {
-    return this.#step.sources.filter((s) => !isRemoteUrl(s));
+    return this.#step.sources.filter((s) => !isRemoteUrl(s) && !this.#isGit(s));
+  }
+
+  /** ADD's git repositories (BuildKit's git URLs, and file:// repositories as kiln's addition). */
+  #isGit(s: string): boolean {
+    return this.#step.isAdd && (isGitUrl(s) || /^file:\/\//i.test(s));
+  }
+
+  get #gits(): GitRef[] {
+    return this.#step.sources.filter((s) => this.#isGit(s)).map(parseGitRef);
   }
 
   async cacheMap(ctx: OpContext): Promise<CacheMap> {
     const step = this.#step;
-    for (const s of step.sources) if (isGitUrl(s)) throw new NotImplementedError(`ADD of a git repository (${s})`);
     let selected: string | null = null;
+    // A repository is keyed by the commit its ref names now: a moved branch is a new key.
+    const gits = [];
+    for (const g of this.#gits) gits.push({ ...g, commit: await resolveGitCommit(g, ctx.signal) });
     if (step.from.kind === 'context' && this.#paths.length > 0) {
       selected = (await this.#select(await this.#scope.contextHasher(), ctx.signal)).checksum;
     }
     const deps = step.from.kind === 'context' ? [{}] : [{}, {}];
-    return { digest: sha256(canonicalJson({ op: step.isAdd ? 'add' : 'copy', rules: COPY_RULES, def: step.definition, selected })), deps };
+    const key = { op: step.isAdd ? 'add' : 'copy', rules: COPY_RULES, def: step.definition, selected, ...(gits.length === 0 ? {} : { gits: gits.map((g) => `${g.commit}:${g.subdir ?? ''}`) }) };
+    return { digest: sha256(canonicalJson(key)), deps };
   }
 
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
@@ -92,7 +103,12 @@ export class CopyOp implements Op {
       const sel = await this.#select(hasher, ctx.signal);
       await copySelection(hasher.tree, sel, { ...common, unpack: step.isAdd && step.from.kind === 'context' && step.add?.unpack !== false });
     }
-    for (const url of step.sources.filter(isRemoteUrl)) {
+    for (const [i, g] of this.#gits.entries()) {
+      const dir = await cloneGit(g, join(scratch, `git-${i}`), { keepGitDir: step.add?.keepGitDir === true, signal: ctx.signal });
+      const hasher = await ContextHasher.open({ root: dir, xxhash: await xxhash() });
+      await copySelection(hasher.tree, await selectSources(hasher, { sources: ['.'] }, ctx.signal), { ...common, unpack: false });
+    }
+    for (const url of step.sources.filter((s) => isRemoteUrl(s) && !this.#isGit(s))) {
       await addUrl({ ...common, url, unpack: step.add?.unpack === true, ...(step.add?.checksum == null ? {} : { checksum: step.add.checksum }) });
     }
   }

@@ -10,10 +10,11 @@ import { Writable } from 'node:stream';
 import type { ContainerMount } from '../../executor/index.js';
 import type { RunMount, RunStep } from '../plan/index.js';
 import type { CacheMap, Op, OpContext, Result } from '../../solver/index.js';
-import { canonicalJson } from '../../solver/index.js';
+import { canonicalJson, type JsonValue } from '../../solver/index.js';
 import { NotFoundError, NotImplementedError } from '../../util/errors.js';
 import { sha256 } from '../../util/digest.js';
 import { isFull, whileWriting } from '../../util/no-space.js';
+import type { RunExtras } from './request.js';
 import { ExitError } from './errors.js';
 import { mountSource, writableSource } from './mount-source.js';
 import { stepInput } from './result.js';
@@ -22,6 +23,7 @@ import { changeStep } from './step-change.js';
 import { releaseAll, viewOf, type MountedDir } from './views.js';
 import type { Worker } from './worker.js';
 import { mountCacheSubpath } from './cache-source.js';
+import { forwardSsh } from './ssh-forward.js';
 
 /** Where each RUN --mount reads from, as an index into the op's inputs (0 is the rootfs). */
 export type MountInputs = readonly (number | undefined)[];
@@ -40,7 +42,8 @@ export class RunOp implements Op {
 
   async cacheMap(): Promise<CacheMap> {
     const deps = [{}, ...this.#step.mounts.flatMap((_, i) => (this.#mountInputs[i] === undefined ? [] : [{}]))];
-    return { digest: sha256(canonicalJson({ op: 'run', def: this.#step.definition })), deps };
+    const extras = runExtrasKey(this.#scope.request.runExtras);
+    return { digest: sha256(canonicalJson({ op: 'run', def: this.#step.definition, ...(extras === undefined ? {} : { extras }) })), deps };
   }
 
   async exec(ctx: OpContext, inputs: readonly Result[]): Promise<Result[]> {
@@ -58,13 +61,14 @@ export class RunOp implements Op {
             id: `kiln-build-${randomBytes(6).toString('hex')}`,
             rootfs: active.mounts,
             args: step.args,
-            env: [...step.env, ...this.#secretEnv()],
+            env: [...step.env, ...this.#secretEnv(), ...this.#sshEnv()],
             cwd: step.cwd,
             hostname: step.hostname,
             hostnameEnv: false,
             ...(step.user === '' ? {} : { user: step.user }),
             network: step.network === 'none' || (step.network === 'default' && request.network === 'none') ? 'none' : 'host',
             mounts,
+            ...request.runExtras,
           },
           { signal: ctx.signal, stdio: { stdout: logSink(ctx, 'stdout'), stderr: logSink(ctx, 'stderr') } },
         ));
@@ -129,13 +133,24 @@ export class RunOp implements Op {
       }
       case 'secret':
         return this.#secret(m, scratch);
-      case 'ssh':
-        throw new NotImplementedError('RUN --mount=type=ssh');
+      case 'ssh': {
+        const fwd = await forwardSsh(m, this.#scope.request.sshAgents, scratch, held.length);
+        if (fwd === undefined) return undefined;
+        held.push(fwd);
+        return { type: 'bind', source: fwd.path, destination: m.target, readonly: false };
+      }
       default: {
         const never: never = m;
         throw new Error(`internal: unknown mount ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** BuildKit points SSH_AUTH_SOCK at the first ssh mount (unless the step sets it). */
+  #sshEnv(): string[] {
+    const first = this.#step.mounts.find((m) => m.type === 'ssh');
+    if (first === undefined || this.#scope.request.sshAgents?.has(first.id) !== true || this.#step.env.some((e) => e.startsWith('SSH_AUTH_SOCK='))) return [];
+    return [`SSH_AUTH_SOCK=${first.target}`];
   }
 
   /** `RUN --mount=type=secret,env=NAME`: the secret's value in the step's environment only. */
@@ -163,6 +178,16 @@ export class RunOp implements Op {
     held.push(v);
     return v.path;
   }
+}
+
+/** The RUN extras in a cache key; none set leaves the key as it was without them. */
+function runExtrasKey(x: RunExtras | undefined): JsonValue | undefined {
+  if (x === undefined) return undefined;
+  const key: Record<string, JsonValue> = {};
+  if (x.extraHosts !== undefined && x.extraHosts.length > 0) key.hosts = x.extraHosts.map((h) => `${h.name}=${h.ip}`);
+  if (x.shmSize !== undefined) key.shm = x.shmSize;
+  if (x.rlimits !== undefined && x.rlimits.length > 0) key.rlimits = x.rlimits.map((r) => `${r.type}=${r.soft}:${r.hard}`);
+  return Object.keys(key).length === 0 ? undefined : key;
 }
 
 /** A persistent cache-mount directory under the root, keyed by the mount's id. */

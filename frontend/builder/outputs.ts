@@ -4,14 +4,16 @@
  * copied into a directory), and `--push`; reported as BuildKit's
  * `exporting to image` step.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { PassThrough, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { saveImages } from '../../store/index.js';
 import { whileWriting } from '../../util/no-space.js';
 import type { BuildProgress } from './progress.js';
-import type { BuildOutcome, BuildOutput } from './request.js';
+import { STDOUT_DEST, type BuildOutcome, type BuildOutput } from './request.js';
 import type { BuildScope } from './scope.js';
 import type { Solution } from './solve.js';
 import { viewOf } from './views.js';
@@ -34,7 +36,7 @@ export async function exportOutputs(scope: BuildScope, solution: Solution, tags:
     for (const n of tags) status(`naming to ${n}`);
   }
   for (const o of outputs) if (o.type !== 'image') await writeOutput(scope, solution, o, tags);
-  const pushed: { ref: string; digest: string }[] = [];
+  const pushed: { ref: string; digest: string; size: number }[] = [];
   if (request.push === true) {
     const { push } = await import('../../registry/index.js');
     for (const n of tags) {
@@ -42,7 +44,7 @@ export async function exportOutputs(scope: BuildScope, solution: Solution, tags:
       const r = await push(worker.images, solution.manifest.digest, n, { ...worker.registry, ...(signal === undefined ? {} : { signal }) });
       status(`pushing ${n}`);
       status(`pushed ${r.ref}@${r.digest}`);
-      pushed.push({ ref: r.ref, digest: r.digest });
+      pushed.push({ ref: r.ref, digest: r.digest, size: r.size });
     }
   }
   progress.write({ type: 'build.step.completed', step: 'export', time: t(), durationMs: t() - started });
@@ -53,19 +55,26 @@ export async function exportOutputs(scope: BuildScope, solution: Solution, tags:
 async function writeOutput(scope: BuildScope, solution: Solution, o: Exclude<BuildOutput, { type: 'image' }>, tags: readonly string[]): Promise<void> {
   const { images } = scope.worker;
   if (o.type === 'oci' || o.type === 'docker') {
-    const names = await images.get(solution.manifest.digest).then((i) => i.names).catch(() => undefined);
-    if (names === undefined) await images.put(solution.manifest, []);
-    const ref = tags[0] !== undefined && (await images.get(tags[0]).then((i) => i.manifest.digest === solution.manifest.digest).catch(() => false)) ? tags[0] : solution.manifest.digest;
-    await atomicFile(o.dest, async (fh) => saveImages(images, [ref], fh.createWriteStream(), o.type === 'oci' ? 'oci' : 'docker'));
+    const stored = await images.get(solution.manifest.digest).then(() => true).catch(() => false);
+    if (!stored) await images.put(solution.manifest, []);
+    // The archive names the image by the build's -t names (none: unnamed), never by other names it has in the store.
+    const save = (out: Writable): Promise<void> => saveImages(images, [solution.manifest.digest], out, o.type === 'oci' ? 'oci' : 'docker', { names: tags });
+    if (o.dest === STDOUT_DEST) await toStdout(save);
+    else await atomicFile(o.dest, async (fh) => save(fh.createWriteStream()));
     return;
   }
   const view = await viewOf(scope.worker, solution.rootfs.snapshot);
   try {
     if (o.type === 'tar') {
-      await atomicFile(o.dest, async (fh) => {
-        await fh.close();
-        await run('tar', ['--numeric-owner', '--xattrs', '-C', view.path, '-cf', tmpName(o.dest), '.']);
-      });
+      const tarArgs = ['--numeric-owner', '--xattrs', '-C', view.path, '-cf'];
+      if (o.dest === STDOUT_DEST) {
+        await toStdout((out) => tarTo(out, [...tarArgs, '-', '.']));
+      } else {
+        await atomicFile(o.dest, async (fh) => {
+          await fh.close();
+          await run('tar', [...tarArgs, tmpName(o.dest), '.']);
+        });
+      }
     } else {
       await mkdir(o.dest, { recursive: true });
       await run('cp', ['-a', `${view.path}/.`, o.dest]);
@@ -73,6 +82,35 @@ async function writeOutput(scope: BuildScope, solution: Solution, o: Exclude<Bui
   } finally {
     await view.release();
   }
+}
+
+/** Writes to stdout without ending it (the process's stdout stays open for whatever else is printed). */
+async function toStdout(write: (out: Writable) => Promise<void>): Promise<void> {
+  const pass = new PassThrough();
+  const piped = new Promise<void>((resolve, reject) => {
+    pass.on('data', (c: Buffer) => {
+      if (!process.stdout.write(c)) {
+        pass.pause();
+        process.stdout.once('drain', () => pass.resume());
+      }
+    });
+    pass.once('end', resolve).once('error', reject);
+    process.stdout.once('error', reject);
+  });
+  await write(pass);
+  if (!pass.writableEnded) pass.end();
+  await piped;
+}
+
+/** System tar writing an archive to `out`. */
+async function tarTo(out: Writable, args: readonly string[]): Promise<void> {
+  const child = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = new Promise<number | null>((resolve, reject) => child.once('error', reject).once('close', resolve));
+  await pipeline(child.stdout, out);
+  const code = await exited;
+  if (code !== 0) throw new Error(`tar of the rootfs failed (exit ${code}): ${stderr.trim()}`);
 }
 
 function tmpName(dest: string): string {

@@ -5,7 +5,9 @@
  */
 import type { Platform } from '../../oci/index.js';
 import type { CacheFromSpec, CacheToSpec } from '../../remotecache/index.js';
+import type { RunSpec } from '../../executor/index.js';
 import type { Descriptor } from '../../store/index.js';
+import type { NamedContexts } from '../plan/index.js';
 
 /**
  * Where the result goes: the local image store (named by the request's tags),
@@ -15,6 +17,12 @@ import type { Descriptor } from '../../store/index.js';
 export type BuildOutput =
   | { readonly type: 'image' }
   | { readonly type: 'oci' | 'docker' | 'tar' | 'local'; readonly dest: string };
+
+/** An archive output's `dest` that means the process's stdout (`-o -`); nothing else is written there then. */
+export const STDOUT_DEST = '-';
+
+/** What buildx's flags add to every RUN step's container. */
+export type RunExtras = Pick<RunSpec, 'extraHosts' | 'shmSize' | 'rlimits'>;
 
 /** One build. */
 export interface BuildRequest {
@@ -56,6 +64,16 @@ export interface BuildRequest {
   readonly sourceDateEpoch?: number | undefined;
   /** How many steps may run at once. @default the CPU count */
   readonly maxParallelism?: number;
+  /** `--build-context NAME=docker-image://REF|target:STAGE`: what FROM NAME and `--from=NAME` read instead. */
+  readonly contexts?: NamedContexts;
+  /** `--annotation`: added to the image manifest. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** `--no-cache-filter`: stages (by name or index) whose steps ignore the cache. */
+  readonly noCacheFilter?: readonly string[];
+  /** `--add-host`, `--shm-size`, `--ulimit`: every RUN step's container; part of RUN's cache key, as in BuildKit. */
+  readonly runExtras?: RunExtras;
+  /** `--ssh`: agent sockets by id, for `RUN --mount=type=ssh`; never part of a cache key. */
+  readonly sshAgents?: ReadonlyMap<string, string>;
 }
 
 /** What a build produced. */
@@ -66,5 +84,5 @@ export interface BuildOutcome {
   /** The names it was stored under (normalized tags; empty without an `image` output or tags). */
   readonly names: readonly string[];
   /** What `push` sent: the reference and the manifest digest the registry has. */
-  readonly pushed: readonly { readonly ref: string; readonly digest: string }[];
+  readonly pushed: readonly { readonly ref: string; readonly digest: string; readonly size: number }[];
 }

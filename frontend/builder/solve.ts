@@ -13,6 +13,7 @@ import { asNoSpace, isNoSpace, whileWriting } from '../../util/no-space.js';
 import { BuildStepError } from './errors.js';
 import { stageImage } from './export.js';
 import { buildGraph } from './graph.js';
+import { noCacheStages } from './no-cache-filter.js';
 import { parseCached } from './parse-cache.js';
 import type { BuildRequest } from './request.js';
 import { committedInfo, EMPTY_ROOTFS, resultOf, stepInput, type StepResult } from './result.js';
@@ -42,6 +43,7 @@ export async function plan(request: BuildRequest, worker: Worker, signal?: Abort
     target: request.target,
     platform: request.platform ?? hostPlatform(),
     labels: request.labels,
+    contexts: request.contexts,
     resolveImage: async (ref, platform) => {
       const image = request.pull === true ? await pullImage(worker, ref, platform, signal) : await worker.images.get(ref).catch(async (err: unknown) => {
         if (findError(err, NotFoundError) === undefined) throw err;
@@ -66,7 +68,8 @@ export async function solve(scope: BuildScope, progress: BuildProgress, signal: 
   const { worker, request } = scope;
   const root = worker.layout.root;
   const p = await plan(request, worker, signal);
-  const graph = buildGraph(scope, p);
+  const filter = request.noCacheFilter ?? [];
+  const graph = buildGraph(scope, p, filter.length === 0 ? new Set() : noCacheStages(p, filter, (await parseCached(worker.layout.parseCache, request.dockerfile)).stages.stages.map((s) => s.name)));
   const target = graph.stageEdges.get(p.target);
   const targetStage = p.stages.find((s) => s.index === p.target);
   if (target === undefined || targetStage === undefined) throw new Error('internal: target stage not in the graph');
@@ -90,7 +93,7 @@ export async function solve(scope: BuildScope, progress: BuildProgress, signal: 
     const results = await stepResults(solved, worker.snapshotter, graph.stepEdges, stagesOf(p, targetStage), rootfs);
     const manifest = await whileWriting(root, 'writing the image', async () => {
       const image = await stageImage(scope, p, targetStage, results);
-      return writeImage(worker.content, image.config, image.layers);
+      return writeImage(worker.content, image.config, image.layers, request.annotations);
     });
     for (const spec of request.cacheTo ?? []) await exportCache(worker, spec, { records: solved.records, top: rootfs.snapshot }, cacheOptions);
     const imageId = (await worker.images.manifest(manifest)).config.digest;

@@ -23,4 +23,5 @@ export { copySelection, type CopyOptions, type CopyResult } from './copy.js';
 export { parseDestination, type Destination } from './dest.js';
 export { resolveChown, parseChmod, type Owner, type ModeFn } from './owner.js';
 export { archiveCompression, extractArchive, type Compression } from './archive.js';
+export { cloneGit, isGitContext, parseGitRef, resolveGitCommit, type GitRef } from './git.js';
 export { addUrl, isRemoteUrl, isGitUrl, fileName, type AddUrlOptions, type AddUrlResult } from './remote.js';

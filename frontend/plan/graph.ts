@@ -53,7 +53,12 @@ export interface GraphInput {
   readonly expander: Expander;
   readonly filename: string;
   readonly platform: Platform;
+  /** `--build-context NAME=…`: names that FROM and `--from` resolve to another image or stage first. */
+  readonly contexts?: NamedContexts | undefined;
 }
+
+/** `--build-context` values by name (lowercase): an image reference, or a stage by name. */
+export type NamedContexts = ReadonlyMap<string, { readonly kind: 'image'; readonly ref: string } | { readonly kind: 'stage'; readonly name: string }>;
 
 /** Builds every stage's node, in Dockerfile order. */
 export function buildGraph(input: GraphInput): StageNode[] {
@@ -71,12 +76,26 @@ function nodeOf(input: GraphInput, stage: Stage, earlier: readonly StageNode[]):
   const baseName = located(filename, at, () => expander.word(stage.from.image, globals));
   if (baseName === '') throw new DockerfileSyntaxError(`base name (${stage.from.image}) should not be blank`, filename, at);
   const platform = stage.from.platform === null ? input.platform : platformOf(input, stage.from.platform, at);
-  const baseStage = stageNamed(input.stages, baseName);
-  const base = baseStage !== undefined && baseStage < earlier.length ? { kind: 'stage' as const, index: baseStage } : baseName === 'scratch' ? { kind: 'scratch' as const } : { kind: 'image' as const };
+  const named = named2(input, baseName, at);
+  if (named?.kind === 'stage' && named.index >= earlier.length) {
+    throw new DockerfileSyntaxError(`--build-context ${baseName}: stage ${named.index} must be defined before the stage that starts FROM it`, filename, at);
+  }
+  const baseStage = named?.kind === 'stage' ? named.index : stageNamed(input.stages, baseName);
+  const base = named?.kind === 'image' ? { kind: 'image' as const } : baseStage !== undefined && baseStage < earlier.length ? { kind: 'stage' as const, index: baseStage } : baseName === 'scratch' ? { kind: 'scratch' as const } : { kind: 'image' as const };
   return {
-    stage, index: stage.index, displayName: stage.name ?? `stage-${stage.index}`, baseName, platform, base,
+    stage, index: stage.index, displayName: stage.name ?? `stage-${stage.index}`, baseName: named?.kind === 'image' ? named.name : baseName, platform, base,
     resolved: null, commands: [], onbuildInit: false,
   };
+}
+
+/** A `--build-context` for `name` (before stages and images, as in BuildKit), located at `at`. */
+function named2(input: Pick<GraphInput, 'stages' | 'contexts' | 'filename'>, name: string, at: Range): FromTarget | undefined {
+  const c = input.contexts?.get(name.toLowerCase());
+  if (c === undefined) return undefined;
+  if (c.kind === 'image') return { kind: 'image', name: c.ref };
+  const index = stageNamed(input.stages, c.name.toLowerCase());
+  if (index === undefined) throw new DockerfileSyntaxError(`--build-context ${name}=target:${c.name}: no stage named ${c.name}`, input.filename, at);
+  return { kind: 'stage', index };
 }
 
 function platformOf(input: GraphInput, text: string, at: Range): Platform {
@@ -93,26 +112,28 @@ function platformOf(input: GraphInput, text: string, at: Range): Platform {
 }
 
 /** A command with its `--from` targets found (BuildKit's `toCommand`). */
-export function nodeCommand(input: Pick<GraphInput, 'stages' | 'expander' | 'filename'>, command: StageCommand, onbuild: boolean): NodeCommand {
+export function nodeCommand(input: Pick<GraphInput, 'stages' | 'expander' | 'filename' | 'contexts'>, command: StageCommand, onbuild: boolean): NodeCommand {
   if (command.kind === 'copy' && command.from !== null) {
     const from = command.from;
-    const copyFrom = located(input.filename, command.range, () => copyFromTarget(input, from));
+    const copyFrom = located(input.filename, command.range, () => copyFromTarget(input, from, command.range));
     return { command, onbuild, copyFrom, mountFrom: [] };
   }
   if (command.kind === 'run') {
     const mountFrom = command.mounts.map((m) => {
       const from = m.resolved ? m.value.from : mountFromOf(m.text);
-      return from === null || from === '' ? null : stageOrImage(input.stages, from);
+      return from === null || from === '' ? null : (named2(input, from, command.range) ?? stageOrImage(input.stages, from));
     });
     return { command, onbuild, copyFrom: null, mountFrom };
   }
   return { command, onbuild, copyFrom: null, mountFrom: [] };
 }
 
-function copyFromTarget(input: Pick<GraphInput, 'stages' | 'expander'>, from: string): FromTarget {
+function copyFromTarget(input: Pick<GraphInput, 'stages' | 'expander' | 'contexts' | 'filename'>, from: string, at: Range): FromTarget {
   if (input.expander.word(from, new Map()) !== from) {
     throw new InvalidArgumentError('variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround');
   }
+  const named = named2(input, from, at);
+  if (named !== undefined) return named;
   if (!/^[+-]?\d+$/.test(from)) return stageOrImage(input.stages, from);
   const index = Number(from);
   if (index < 0 || index >= input.stages.length) throw new InvalidArgumentError(`invalid stage index ${index}`);

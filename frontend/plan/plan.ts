@@ -31,7 +31,7 @@ export async function planBuild(input: PlanInput): Promise<BuildPlan> {
   const hostname = sandboxHostname(buildArgs);
   const targetStage = targetStageName(input.target, stages[stages.length - 1]?.name);
   const globals = globalScope({ globalArgs: input.stages.globalArgs, buildArgs, platform, buildPlatform, targetStage, expander, filename });
-  const nodes = buildGraph({ stages, globals, expander, filename, platform });
+  const nodes = buildGraph({ stages, globals, expander, filename, platform, contexts: input.contexts });
   const target = targetIndex(nodes, input.target);
   const { needed, images } = await resolveNeeded({ nodes, target, stages, expander, filename, platform, resolveImage: input.resolveImage });
   const declared = new Set(input.stages.globalArgs.flatMap((a) => a.args.map((d) => d.name)));

@@ -6,6 +6,7 @@
 import type { Dockerfile, InstructionCommand, Range, Stages } from '../../parser/index.js';
 import type { JsonValue } from '../../solver/index.js';
 import type { ImageConfig, Platform } from '../../store/index.js';
+import type { NamedContexts } from './graph.js';
 
 /** A base image found by the resolver: its normalized reference and config. */
 export interface ResolvedImage {
@@ -43,6 +44,8 @@ export interface PlanInput {
   readonly resolveImage: ImageResolver;
   /** `--label`s, applied to the target stage's config. */
   readonly labels?: Readonly<Record<string, string>> | undefined;
+  /** `--build-context`s that name an image or a stage. */
+  readonly contexts?: NamedContexts | undefined;
 }
 
 /** Something BuildKit only warns about. */

@@ -24,8 +24,8 @@ interface Selected {
 const EPOCH = new Date(0);
 
 /** Writes `refs` to `out` as one archive. Throws NotFoundError before writing if any ref is missing. */
-export async function saveImages(store: ImageStore, refs: readonly string[], out: Writable, format: ArchiveFormat): Promise<void> {
-  const selected = await select(store, refs);
+export async function saveImages(store: ImageStore, refs: readonly string[], out: Writable, format: ArchiveFormat, options: SaveOptions = {}): Promise<void> {
+  const selected = (await select(store, refs)).map((s) => (options.names === undefined ? s : { ...s, names: [...options.names] }));
   const p = pack();
   const done = pipeline(p, out);
   try {
@@ -37,6 +37,12 @@ export async function saveImages(store: ImageStore, refs: readonly string[], out
     throw err;
   }
   await done;
+}
+
+/** How the archive names its images. */
+export interface SaveOptions {
+  /** The names every saved image gets in the archive instead of its stored ones (`kiln build -o type=docker -t NAME`). */
+  readonly names?: readonly string[];
 }
 
 async function select(store: ImageStore, refs: readonly string[]): Promise<Selected[]> {

@@ -11,7 +11,7 @@ export function jsonBlob(value: unknown): string {
  * Writes an image's config and manifest into the content store (layers must
  * be there already) and returns the manifest descriptor.
  */
-export async function writeImage(content: ContentStore, config: ImageConfig, layers: readonly Descriptor[]): Promise<Descriptor> {
+export async function writeImage(content: ContentStore, config: ImageConfig, layers: readonly Descriptor[], annotations: Readonly<Record<string, string>> = {}): Promise<Descriptor> {
   const configText = jsonBlob(config);
   const cfg = await putBlob(content, configText);
   const manifest: Manifest = {
@@ -19,6 +19,8 @@ export async function writeImage(content: ContentStore, config: ImageConfig, lay
     mediaType: MediaType.manifest,
     config: { mediaType: MediaType.config, digest: cfg.digest, size: cfg.size },
     layers,
+    // https://github.com/opencontainers/image-spec/blob/main/manifest.md: annotations are optional; none leaves the digest as before.
+    ...(Object.keys(annotations).length === 0 ? {} : { annotations }),
   };
   const text = jsonBlob(manifest);
   const m = await putBlob(content, text);

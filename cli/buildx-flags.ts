@@ -1,0 +1,182 @@
+/**
+ * The flags of `docker buildx build` that kiln's own build flags do not
+ * already cover, so a CI job's command line runs unchanged. Each one is
+ * either done, or refused with a message saying why; none is silently
+ * dropped except `--builder` (a warning: kiln has no builder instances).
+ * See https://docs.docker.com/reference/cli/docker/buildx/build/
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError, NotImplementedError } from '../util/errors.js';
+
+/** The buildx flags as commander collects them. */
+export interface BuildxFlags {
+  load?: boolean;
+  provenance?: string;
+  sbom?: string;
+  attest: string[];
+  builder?: string;
+  allow: string[];
+  call?: string;
+  check?: boolean;
+  cgroupParent?: string;
+  metadataFile?: string;
+  annotation: string[];
+  addHost: string[];
+  shmSize?: string;
+  ulimit: string[];
+  /** `--no-cache-filter` (commander names it after the negated flag). */
+  cacheFilter: string[];
+  buildContext: string[];
+  ssh: string[];
+}
+
+const many = (v: string, p: string[]): string[] => [...p, v];
+
+/** Adds buildx's flags to `kiln build`. */
+export function addBuildxOptions(cmd: Command): Command {
+  return cmd
+    .option('--load', 'store the image in the local image store (the default)')
+    .option('--provenance <value>', 'provenance attestation: false (the default), true or mode=min|max')
+    .option('--sbom <value>', 'SBOM attestation: false (the default) or true')
+    .option('--attest <spec>', 'attestation: type=provenance|sbom[,mode=…][,disabled=true] (repeatable)', many, [])
+    .option('--builder <name>', 'ignored: kiln has no builder instances')
+    .option('--allow <entitlement>', 'allow an entitlement: network.host (repeatable)', many, [])
+    .option('--call <method>', 'how to evaluate the build: build (the default)')
+    .option('--check', 'same as --call=check')
+    .option('--cgroup-parent <path>', 'parent cgroup of RUN steps')
+    .option('--metadata-file <file>', 'write the build result metadata (JSON) to this file')
+    .option('--annotation <K=V>', 'add an annotation to the image manifest ([manifest:]K=V, repeatable)', many, [])
+    .option('--add-host <host:ip>', 'add a host-to-IP mapping to RUN steps\' /etc/hosts (repeatable)', many, [])
+    .option('--shm-size <bytes>', 'size of /dev/shm in RUN steps (e.g. 128m)')
+    .option('--ulimit <type=soft[:hard]>', 'resource limit of RUN steps, e.g. nofile=1024:1024 (repeatable)', many, [])
+    .option('--no-cache-filter <stage>', 'do not use the cache for this stage (repeatable)', many, [])
+    .option('--build-context <name=value>', 'additional build context: name=DIR|docker-image://REF|oci-layout://DIR[:tag]|target:STAGE (repeatable)', many, [])
+    .option('--ssh <spec>', 'SSH agent socket or keys for RUN --mount=type=ssh: default|ID[=SOCKET|KEY] (repeatable)', many, []);
+}
+
+/** An attestation kiln is asked to attach. */
+export interface AttestRequest {
+  readonly provenance?: { readonly mode: 'min' | 'max' };
+  readonly sbom?: boolean;
+}
+
+/** Checks the flags kiln cannot honour and the attestations asked for; `warn` prints one warning line. */
+export function checkBuildxFlags(flags: BuildxFlags, warn: (message: string) => void): AttestRequest {
+  if (flags.builder !== undefined) warn(`--builder ${flags.builder} is ignored: kiln builds in its own process, with no builder instances`);
+  for (const e of flags.allow) checkEntitlement(e);
+  const call = flags.check === true ? 'check' : flags.call ?? 'build';
+  if (call !== 'build') {
+    if (call === 'check' || call === 'outline' || call === 'targets') throw new NotImplementedError(`kiln build --call ${call}${flags.check === true ? ' (--check)' : ''}`);
+    throw new InvalidArgumentError(`invalid --call ${JSON.stringify(call)}: expected build, check, outline or targets`);
+  }
+  if (flags.cgroupParent !== undefined) throw new NotImplementedError('kiln build --cgroup-parent');
+  return attestations(flags);
+}
+
+/** The entitlements of `--allow`: kiln's RUN steps may already use the host network; nothing else is granted. */
+function checkEntitlement(e: string): void {
+  if (e === 'network.host') return;
+  if (e === 'security.insecure' || e.startsWith('device')) {
+    throw new InvalidArgumentError(`--allow ${e}: kiln does not grant this entitlement (RUN steps always run with the default capabilities and no devices)`);
+  }
+  throw new InvalidArgumentError(`invalid --allow ${JSON.stringify(e)}: expected network.host (kiln grants no other entitlement)`);
+}
+
+/** `--provenance`, `--sbom` and `--attest` folded together (a later flag wins, as buildx). */
+function attestations(flags: BuildxFlags): AttestRequest {
+  let provenance: { mode: 'min' | 'max' } | undefined;
+  let sbom: boolean | undefined;
+  const specs: string[] = [...flags.attest];
+  if (flags.provenance !== undefined) specs.push(`type=provenance,${boolOrFields('--provenance', flags.provenance)}`);
+  if (flags.sbom !== undefined) specs.push(`type=sbom,${boolOrFields('--sbom', flags.sbom)}`);
+  for (const spec of specs) {
+    const f = csvFields('--attest', spec);
+    const disabled = f.get('disabled');
+    if (disabled !== undefined && disabled !== 'true' && disabled !== 'false') throw new InvalidArgumentError(`invalid --attest ${JSON.stringify(spec)}: disabled must be true or false`);
+    const on = disabled !== 'true';
+    switch (f.get('type')) {
+      case 'provenance': {
+        const mode = f.get('mode') ?? 'min';
+        if (mode !== 'min' && mode !== 'max') throw new InvalidArgumentError(`invalid provenance mode ${JSON.stringify(mode)}: expected min or max`);
+        provenance = on ? { mode } : undefined;
+        break;
+      }
+      case 'sbom':
+        if (f.has('generator')) throw new NotImplementedError('--attest type=sbom,generator=… (kiln reads the rootfs package databases itself)');
+        sbom = on;
+        break;
+      default:
+        throw new InvalidArgumentError(`invalid --attest ${JSON.stringify(spec)}: type must be provenance or sbom`);
+    }
+  }
+  return { ...(provenance === undefined ? {} : { provenance }), ...(sbom === true ? { sbom } : {}) };
+}
+
+/** `true`/`false`/`1`/`0` as buildx reads them, or the fields of a CSV. */
+function boolOrFields(flag: string, v: string): string {
+  const b = v.toLowerCase();
+  if (b === 'true' || b === '1') return 'disabled=false';
+  if (b === 'false' || b === '0') return 'disabled=true';
+  if (!v.includes('=')) throw new InvalidArgumentError(`invalid ${flag} ${JSON.stringify(v)}: expected true, false or key=value pairs`);
+  return v;
+}
+
+/**
+ * `--annotation [TYPE[PLATFORM]:]KEY=VALUE`. kiln's images are one manifest
+ * with no index, so `manifest` (buildx's default type) is the only place one can go.
+ */
+export function parseAnnotations(specs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const m = /^(?:([a-z-]+)(?:\[([^\]]*)\])?:)?([^=:]+)=(.*)$/s.exec(spec);
+    if (m === null) throw new InvalidArgumentError(`invalid --annotation ${JSON.stringify(spec)}: expected [manifest:]KEY=VALUE`);
+    const [, type = 'manifest', , key = '', value = ''] = m;
+    if (type === 'index' || type === 'index-descriptor' || type === 'manifest-descriptor') {
+      throw new NotImplementedError(`--annotation ${type}:… (kiln writes a single manifest without an image index; use manifest:)`);
+    }
+    if (type !== 'manifest') throw new InvalidArgumentError(`invalid --annotation ${JSON.stringify(spec)}: unknown type ${JSON.stringify(type)} (expected manifest, index, manifest-descriptor or index-descriptor)`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * `--build-context NAME=VALUE`: `docker-image://REF` (an image instead of
+ * the one FROM or `--from` names) and `target:STAGE` (another stage) are
+ * done; a directory, an OCI layout and git or HTTP sources are not yet.
+ */
+export function parseBuildContexts(specs: readonly string[]): Map<string, { kind: 'image'; ref: string } | { kind: 'stage'; name: string }> {
+  const out = new Map<string, { kind: 'image'; ref: string } | { kind: 'stage'; name: string }>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const name = spec.slice(0, eq).trim().toLowerCase();
+    const value = spec.slice(eq + 1).trim();
+    if (eq <= 0 || value === '') throw new InvalidArgumentError(`invalid --build-context ${JSON.stringify(spec)}: expected NAME=VALUE`);
+    if (value.startsWith('docker-image://')) {
+      const ref = value.slice('docker-image://'.length);
+      if (ref === '') throw new InvalidArgumentError(`invalid --build-context ${JSON.stringify(spec)}: docker-image:// needs an image reference`);
+      out.set(name, { kind: 'image', ref });
+    } else if (value.startsWith('target:')) {
+      out.set(name, { kind: 'stage', name: value.slice('target:'.length) });
+    } else if (value.startsWith('oci-layout://')) {
+      throw new NotImplementedError(`--build-context ${name}=oci-layout://… (an OCI layout directory as a named context)`);
+    } else if (/^(https?|git|ssh):\/\/|^git@|\.git(#|$)/.test(value)) {
+      throw new NotImplementedError(`--build-context ${name}=${value} (a git or HTTP named context)`);
+    } else {
+      throw new NotImplementedError(`--build-context ${name}=${value} (a local directory as a named context)`);
+    }
+  }
+  return out;
+}
+
+/** `k=v,k=v` (buildx's CSV options). */
+export function csvFields(flag: string, spec: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`invalid ${flag} ${JSON.stringify(spec)}: expected key=value pairs, got ${JSON.stringify(part)}`);
+    out.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
