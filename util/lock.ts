@@ -1,11 +1,12 @@
 /**
- * A cross-process lock file (`O_CREAT|O_EXCL`) holding the owner's pid and
- * process start time. A lock whose owner is gone (or whose pid was reused by
+ * A cross-process lock file holding the owner's pid and process start time,
+ * made by hard-linking a file already holding them (so a lock is never seen
+ * empty, even when its maker is killed while making it). A lock whose owner is gone (or whose pid was reused by
  * another process) is stale and is taken over, so a killed kiln never leaves
  * its root locked.
  */
 import { readFileSync } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from './errors.js';
 
@@ -56,8 +57,8 @@ async function acquire(path: string, options: { timeoutMs?: number; signal?: Abo
     options.signal?.throwIfAborted();
     if (await create(path, me)) return;
     const owner = await readFile(path, 'utf8').catch(() => '');
-    // An empty file may be a lock being written right now; only a dead owner's lock is stale.
-    if (owner !== '' && !isAlive(owner)) {
+    // Only a dead owner's lock is stale (or an empty one an older kiln left long ago).
+    if (owner !== '' ? !isAlive(owner) : await isStaleEmpty(path)) {
       await breakStale(path, me, owner);
       continue;
     }
@@ -87,23 +88,35 @@ async function breakStale(path: string, me: string, stale: string): Promise<void
   }
 }
 
+let made = 0;
+
 /** Creates the lock file holding `me`; false when it exists already. */
 async function create(path: string, me: string): Promise<boolean> {
-  let fh;
+  // Written beside the lock, then linked into place: link(2) fails with EEXIST like O_EXCL,
+  // and the lock appears with its owner in it. (A lock created empty and written after would
+  // stay empty, and so held, if its maker were killed in between.)
+  const tmp = `${path}.${process.pid}-${++made}.new`;
   try {
-    fh = await open(path, 'wx', 0o644);
+    await writeFile(tmp, me, { mode: 0o644 });
+    await link(tmp, path);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
+  } finally {
+    await rm(tmp, { force: true });
   }
+}
+
+/** An empty lock older than this was left by an older kiln killed while writing it. */
+const EMPTY_LOCK_STALE_MS = 10_000;
+
+async function isStaleEmpty(path: string): Promise<boolean> {
   try {
-    await fh.writeFile(me);
-    await fh.close();
-    return true;
+    const s = await stat(path);
+    return s.size === 0 && Date.now() - s.mtimeMs > EMPTY_LOCK_STALE_MS;
   } catch (err) {
-    // A lock whose owner could not be written (a full disk) would stay empty, and so held, for ever.
-    await fh.close().catch(() => undefined);
-    await rm(path, { force: true });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
 }
