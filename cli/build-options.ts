@@ -9,7 +9,6 @@ import { STDOUT_DEST, type BuildOutput } from '../frontend/index.js';
 
 export type { BuildOutput };
 
-
 /** Parses `K=V` (or `K`, taking `env[K]`) into `into`; used for --build-arg. */
 export function parseBuildArg(spec: string, into: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
   const eq = spec.indexOf('=');
