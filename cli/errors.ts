@@ -9,7 +9,8 @@ interface Located {
   readonly range: { start: { line: number; column: number }; end: { line: number; column: number } };
 }
 
-function isLocated(err: unknown): err is Error & Located {
+/** True for a kiln error that names a file and a range in it. */
+export function isLocated(err: unknown): err is Error & Located {
   return err instanceof KilnError && 'filename' in err && 'range' in err;
 }
 

@@ -6,8 +6,11 @@ import { makeCheckCommand } from './commands/check.js';
 import { makeParseCommand } from './commands/parse.js';
 import { makeLoginCommand, makeLogoutCommand, makePullCommand, makePushCommand } from './commands/registry-cmds.js';
 import { makeRunCommand } from './commands/run.js';
-import { makeContainerCommand } from './commands/containers.js';
+import { containerCommands, makeContainerCommand } from './commands/containers.js';
+import { makeNetworkCommand, makePortCommand } from './commands/network.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
+import { makeVersionCommand } from './commands/version.js';
+import { makeCompletionCommand } from './completion.js';
 import type { CliContext } from './context.js';
 
 /** Global options every command sees. */
@@ -34,6 +37,8 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeParseCommand(ctx))
     .addCommand(makeRunCommand(ctx))
     .addCommand(makeContainerCommand(ctx))
+    .addCommand(makeNetworkCommand(ctx))
+    .addCommand(makePortCommand(ctx))
     .addCommand(makeImagesCommand(ctx))
     .addCommand(makeImportCommand(ctx))
     .addCommand(makeSaveCommand())
@@ -48,6 +53,9 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeLogoutCommand(ctx))
     .addCommand(makePruneCommand(ctx))
     .addCommand(makeDuCommand(ctx))
-    .addCommand(new Command('system').description('disk use and cleanup, as docker system').addCommand(makeDuCommand(ctx, 'df')).addCommand(makePruneCommand(ctx)));
+    .addCommand(new Command('system').description('disk use and cleanup, as docker system').addCommand(makeDuCommand(ctx, 'df')).addCommand(makePruneCommand(ctx)))
+    .addCommand(makeVersionCommand(ctx, version))
+    .addCommand(makeCompletionCommand(ctx, () => program));
+  for (const c of containerCommands(ctx)) program.addCommand(c);
   return program;
 }

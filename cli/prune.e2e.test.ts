@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eReady } from '../util/test-e2e.js';
 import { kilnFixture, type KilnRun } from '../util/test-kiln.js';
+import { jsonLines } from '../util/test-json.js';
 
 if (e2eReady('kiln prune e2e', ['runc', 'busybox', 'tar'])) {
   const test = suite('kiln prune e2e');
@@ -26,9 +27,9 @@ if (e2eReady('kiln prune e2e', ['runc', 'busybox', 'tar'])) {
       f: `${salt}\n`,
     });
   const images = (): { names: string[]; id: string }[] => {
-    const r = kiln(['images', '--format', 'json']);
+    const r = kiln(['images', '--no-trunc', '--format', 'json']);
     assert.is(r.code, 0, r.stderr);
-    return (JSON.parse(r.stdout) as { name: string; tag: string; id: string }[]).map((i) => ({ names: [`${i.name}:${i.tag}`], id: i.id }));
+    return jsonLines<{ Repository: string; Tag: string; ID: string }>(r.stdout).map((i) => ({ names: [`${i.Repository}:${i.Tag}`], id: i.ID }));
   };
   /** Saves `name` and checks every blob in the archive against its digest; returns how many it checked. */
   const saveAndVerify = async (name: string): Promise<number> => {

@@ -54,7 +54,7 @@ if (e2eReady('kiln run e2e', ['runc', 'tar'])) {
     assert.is(r.code, 127);
     assert.match(r.stderr, /exec: "nope": executable file not found in \$PATH/);
     const m = kiln('run', 'no-such-image');
-    assert.is(m.code, 1);
+    assert.is(m.code, 125, 'kiln run itself failed: docker run\'s 125');
     // Missing locally: kiln run tries to pull it (no registry is reachable here), and says both.
     assert.match(m.stderr, /^error: image no-such-image: not in the local store, and pulling it failed: registry docker\.io: /);
     assert.is(m.stderr.trim().split('\n').length, 1);
@@ -63,7 +63,7 @@ if (e2eReady('kiln run e2e', ['runc', 'tar'])) {
   test('--rm removes the container filesystem; --name keeps it and refuses a second use', () => {
     assert.is(kiln('run', '--name', 'keep1', 'busybox:test', 'true').code, 0);
     const again = kiln('run', '--name', 'keep1', 'busybox:test', 'true');
-    assert.is(again.code, 1);
+    assert.is(again.code, 125);
     assert.match(again.stderr, /container name "keep1" is already in use/);
     assert.is(kiln('run', '--rm', '--name', 'gone1', 'busybox:test', 'true').code, 0);
     assert.is(kiln('run', '--rm', '--name', 'gone1', 'busybox:test', 'true').code, 0);

@@ -3,7 +3,9 @@
  * what killed kiln processes left there: containers still running and their
  * rootfs mounts and bundles (executor/sweep.ts), per-process temp dirs with
  * whatever is mounted in them, half-written ingests (cache/content), and
- * half-made, half-removed or abandoned snapshots (cache/snapshot/cleanup.ts).
+ * half-made, half-removed or abandoned snapshots (cache/snapshot/cleanup.ts),
+ * and the networks of dead containers: their pasta processes and network
+ * namespaces, recorded under `<root>/network/containers/` (containers/network).
  *
  * Ownership is by process identity (`pid:starttime`): every such leftover
  * names its owner in its name, record or label, and only a dead owner's
@@ -17,6 +19,7 @@ import type { LocalContentStore } from '../cache/index.js';
 import type { Lease } from '../cache/index.js';
 import type { Cleaner } from '../cache/index.js';
 import { mountPointsUnder, pathRuntimes, sweepState, unmount } from '../executor/index.js';
+import { sweepNetworks } from '../containers/index.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import type { RootLayout } from '../util/root-layout.js';
 import { selfTag, tagAlive } from '../util/owner-tag.js';
@@ -32,6 +35,8 @@ export interface RootSweep {
   readonly ingests: number;
   /** Snapshot directories and records: half-made, half-removed, dangling or abandoned. */
   readonly snapshots: number;
+  /** Container networks (namespace, pasta) of containers whose process died. */
+  readonly networks: number;
   /** One lowercase message per leftover that is still there. */
   readonly failures: readonly string[];
 }
@@ -46,7 +51,7 @@ export interface SweepParts {
   readonly keepDangling: boolean;
 }
 
-const NOTHING: RootSweep = { containers: 0, bundles: 0, tmp: 0, ingests: 0, snapshots: 0, failures: [] };
+const NOTHING: RootSweep = { containers: 0, bundles: 0, tmp: 0, ingests: 0, snapshots: 0, networks: 0, failures: [] };
 
 /** Sweeps `root` (see the module comment); never throws for a leftover it cannot remove. */
 export async function sweepRoot(layout: RootLayout, parts: SweepParts): Promise<RootSweep> {
@@ -69,6 +74,9 @@ export async function sweepRoot(layout: RootLayout, parts: SweepParts): Promise<
       sweepLegacyUnpack(layout.root, othersIdle, failures),
     ]);
     failures.push(...exec.failures);
+    // After the containers are gone: their network namespaces and pasta processes.
+    const net = await sweepNetworks(layout.network);
+    failures.push(...net.failures);
     const tmp = legacy + (await sweepTmp(layout.tmp, othersIdle, failures));
     let snapshots = 0;
     if (parts.snapshotter !== undefined) {
@@ -79,7 +87,7 @@ export async function sweepRoot(layout: RootLayout, parts: SweepParts): Promise<
         failures.push(`cleaning up snapshots: ${message(err)}`);
       }
     }
-    return { containers: exec.containers.length, bundles: exec.bundles.length, tmp, ingests, snapshots, failures };
+    return { containers: exec.containers.length, bundles: exec.bundles.length, tmp, ingests, snapshots, networks: net.removed, failures };
   } finally {
     await release();
   }

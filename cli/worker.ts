@@ -104,6 +104,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     containers: () =>
       (containers ??= new Containers({
         dir: layout.containers,
+        networkDir: layout.network,
         images,
         snapshotter,
         executor,

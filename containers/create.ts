@@ -10,6 +10,7 @@ import { pull } from '../registry/index.js';
 import { unpackImage, type ImageRecord, type ImageStore } from '../store/index.js';
 import { AlreadyExistsError, NotFoundError } from '../util/errors.js';
 import { checkName, newId, randomName } from './names.js';
+import { publishAll, type NetworkSettings } from './network/index.js';
 import { parseVolume, runProcess } from './process.js';
 import type { RecordStore } from './records.js';
 import type { ContainerRecord, ContainerState, CreateRequest } from './types.js';
@@ -54,8 +55,9 @@ export async function createContainer(req: CreateRequest, deps: CreateDeps, owne
       snapshot,
       process: { args: proc.args, env: proc.env, cwd: proc.cwd, ...(proc.user === undefined ? {} : { user: proc.user }) },
       mounts,
-      network: req.network,
+      network: withExposed(req.network, config.ExposedPorts),
       ...(req.limits === undefined ? {} : { limits: req.limits }),
+      ...(req.security === undefined ? {} : { security: req.security }),
       tty: req.tty,
       interactive: req.interactive,
       autoRemove: req.autoRemove,
@@ -113,4 +115,12 @@ function optional(r: CreateRequest): { entrypoint?: string; workdir?: string; us
     ...(r.workdir === undefined ? {} : { workdir: r.workdir }),
     ...(r.user === undefined ? {} : { user: r.user }),
   };
+}
+
+/** `-P`: every EXPOSEd port not published already, on a random host port. */
+function withExposed(n: NetworkSettings, exposed: Readonly<Record<string, unknown>> | undefined): NetworkSettings {
+  if (n.publishAll !== true) return n;
+  const have = new Set(n.ports.map((p) => `${p.containerPort}/${p.protocol}`));
+  const { publishAll: _done, ...rest } = n;
+  return { ...rest, ports: [...n.ports, ...publishAll(exposed).filter((p) => !have.has(`${p.containerPort}/${p.protocol}`))] };
 }

@@ -7,4 +7,8 @@ export { Containers, type ContainersDeps, type StartOptions } from './containers
 export type { AttachStdio } from './supervise.js';
 export { parseRestart, formatRestart } from './restart.js';
 export { shortId } from './names.js';
+export type { LogEntry, ReadLogOptions } from './log-reader.js';
 export type { Container, ContainerRecord, ContainerState, ContainerStatus, CreateRequest, LogOptions, NetworkMode, ResourceLimits, RestartPolicy } from './types.js';
+export type { SecurityOptions } from './types.js';
+export { Networks, sweepNetworks, parsePublish, publishAll, formatPorts, parseAddHost, checkDns } from './network/index.js';
+export type { NetworkSettings, NetworkRecord, Endpoint, PortSpec, PortBinding, HostEntry } from './network/index.js';

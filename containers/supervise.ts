@@ -14,6 +14,7 @@ import type { Executor, RunSpec } from '../executor/index.js';
 import type { Snapshotter } from '../cache/index.js';
 import { selfTag } from '../util/owner-tag.js';
 import { JsonLogWriter } from './log-writer.js';
+import type { Attached, Networks } from './network/index.js';
 import type { RecordStore } from './records.js';
 import { nextDelay, shouldRestart } from './restart.js';
 import type { ContainerRecord, ContainerState } from './types.js';
@@ -31,6 +32,7 @@ export interface SuperviseDeps {
   readonly records: RecordStore;
   readonly executor: Executor;
   readonly snapshotter: Snapshotter;
+  readonly networks: Networks;
   /** Removes the container entirely (the `--rm` end). */
   readonly remove: (id: string) => Promise<void>;
 }
@@ -41,6 +43,9 @@ export interface SuperviseOptions {
   /** Called once the container's first run has started. */
   readonly onStart?: () => void;
 }
+
+/** Where `--init` binds tini (Docker's path for its init). */
+const INIT_PATH = '/sbin/docker-init';
 
 /** Exit code of a container stopped by the caller's Ctrl-C (128 + SIGINT). */
 const INTERRUPTED = 130;
@@ -68,15 +73,14 @@ export async function supervise(record: ContainerRecord, deps: SuperviseDeps, op
         await records.writeState(record.id, state);
         if (first) throw outcome.error;
       } else {
-        await records.writeState(record.id, { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode: outcome.exitCode, error: '', restartCount });
+        await records.writeState(record.id, { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode: outcome.exitCode, error: '', restartCount, ...(outcome.oomKilled === true ? { oomKilled: true } : {}) });
       }
       exitCode = outcome.exitCode;
       if (options.signal?.aborted === true || !shouldRestart(record.restart, exitCode, restartCount, existsSync(paths.stop))) break;
       delay = nextDelay(delay, Date.now() - startedAt.getTime());
       await records.writeState(record.id, { ...base, status: 'restarting', startedAt: startedAt.toISOString(), finishedAt, exitCode, restartCount });
-      const stopped = await sleep(delay, undefined, { signal: options.signal }).then(() => false, () => true);
       // A stop during the delay: the container stays exited.
-      if (stopped || existsSync(paths.stop)) {
+      if (await stoppedWithin(delay, paths.stop, options.signal)) {
         await records.writeState(record.id, { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode, error: '', restartCount });
         break;
       }
@@ -84,16 +88,34 @@ export async function supervise(record: ContainerRecord, deps: SuperviseDeps, op
     }
   } finally {
     log.close();
+    // --rm: also when the first start failed (docker removes such a container too).
+    if (record.autoRemove) await deps.remove(record.id);
   }
-  if (record.autoRemove) await deps.remove(record.id);
   return exitCode;
 }
 
-type Outcome = { ok: true; exitCode: number } | { ok: false; exitCode: number; message: string; error: unknown };
+type Outcome = { ok: true; exitCode: number; oomKilled?: boolean } | { ok: false; exitCode: number; message: string; error: unknown };
 
 async function runOnce(record: ContainerRecord, deps: SuperviseDeps, log: JsonLogWriter, options: SuperviseOptions, first: boolean): Promise<Outcome> {
   const attach = options.attach;
   const terminal = record.tty && attach?.terminal === true;
+  let net: Attached;
+  try {
+    net = await deps.networks.attach(record.id, record.name, record.network);
+  } catch (error) {
+    return { ok: false, exitCode: 125, message: error instanceof Error ? error.message : String(error), error };
+  }
+  try {
+    return await runAttached(record, deps, log, options, first, net, terminal);
+  } finally {
+    await net.release().catch(() => undefined);
+  }
+}
+
+async function runAttached(record: ContainerRecord, deps: SuperviseDeps, log: JsonLogWriter, options: SuperviseOptions, first: boolean, net: Attached, terminal: boolean): Promise<Outcome> {
+  const attach = options.attach;
+  const sec = record.security;
+  const init = sec?.init;
   const spec: RunSpec = {
     id: record.id,
     rootfs: await deps.snapshotter.mounts(record.snapshot),
@@ -101,8 +123,16 @@ async function runOnce(record: ContainerRecord, deps: SuperviseDeps, log: JsonLo
     env: record.process.env,
     cwd: record.process.cwd,
     ...(record.process.user === undefined ? {} : { user: record.process.user }),
-    network: record.network,
-    mounts: record.mounts,
+    network: net.network,
+    hostname: net.hostname,
+    mounts: [
+      ...record.mounts,
+      ...net.mounts,
+      ...(sec?.tmpfs ?? []).map((t) => ({ type: 'tmpfs' as const, destination: t.destination, options: t.options })),
+      ...(init === undefined ? [] : [{ type: 'bind' as const, source: init, destination: INIT_PATH, readonly: true }]),
+    ],
+    ...(init === undefined ? {} : { args: [INIT_PATH, '--', ...record.process.args] }),
+    ...(sec === undefined ? {} : { readonlyRootfs: sec.readonlyRootfs, capAdd: sec.capAdd, capDrop: sec.capDrop, groupAdd: sec.groupAdd }),
     // Attached without a terminal, `-t` is ignored (as before: output stays separable); detached, the runtime gets a pty.
     tty: attach === undefined ? record.tty : terminal,
     ...(record.limits === undefined ? {} : { limits: record.limits }),
@@ -118,7 +148,7 @@ async function runOnce(record: ContainerRecord, deps: SuperviseDeps, log: JsonLo
   try {
     const onStart = first ? options.onStart : undefined;
     const result = await deps.executor.run(spec, { stdio, ...(options.signal === undefined ? {} : { signal: options.signal }), ...(onStart === undefined ? {} : { onStart }) });
-    return { ok: true, exitCode: result.exitCode };
+    return { ok: true, exitCode: result.exitCode, ...(result.oomKilled === true ? { oomKilled: true } : {}) };
   } catch (error) {
     if (options.signal?.aborted === true) return { ok: true, exitCode: INTERRUPTED };
     const exitCode = error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number' ? error.exitCode : 125;
@@ -126,6 +156,16 @@ async function runOnce(record: ContainerRecord, deps: SuperviseDeps, log: JsonLo
   } finally {
     log.flush();
   }
+}
+
+/** Waits `ms`; true as soon as a stop is asked for (the marker file appears, or `signal` aborts). */
+async function stoppedWithin(ms: number, marker: string, signal: AbortSignal | undefined): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (signal?.aborted === true || existsSync(marker)) return true;
+    await sleep(Math.min(100, deadline - Date.now()));
+  }
+  return signal?.aborted === true || existsSync(marker);
 }
 
 /** `-i`: the caller's stdin when attached; detached, a pipe kept open so the process never sees end of input. */

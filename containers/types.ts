@@ -5,6 +5,7 @@
  * https://docs.docker.com/reference/api/engine/version/v1.45/#tag/Container
  */
 import type { ContainerMount, RunSpec } from '../executor/index.js';
+import type { NetworkSettings } from './network/index.js';
 
 /** `--restart`: https://docs.docker.com/engine/containers/start-containers-automatically/ */
 export type RestartPolicy =
@@ -21,8 +22,20 @@ export interface LogOptions {
   readonly maxFile: number;
 }
 
-/** The network a container joins; the executor's modes today (containers/network grows this). */
-export type NetworkMode = RunSpec['network'];
+/** The network a container joins and what it publishes (containers/network). */
+export type NetworkMode = NetworkSettings;
+
+/** `--read-only`, `--tmpfs`, capabilities, groups, `--init`. */
+export interface SecurityOptions {
+  readonly readonlyRootfs: boolean;
+  /** `--tmpfs /path[:options]`. */
+  readonly tmpfs: readonly { readonly destination: string; readonly options: readonly string[] }[];
+  readonly capAdd: readonly string[];
+  readonly capDrop: readonly string[];
+  readonly groupAdd: readonly string[];
+  /** `--init`: tini as PID 1, bound read-only from the host (this path). */
+  readonly init?: string;
+}
 
 /** cgroup limits (the executor's; resource flags fill them). */
 export type ResourceLimits = NonNullable<RunSpec['limits']>;
@@ -43,6 +56,7 @@ export interface CreateRequest {
   readonly volumes: readonly string[];
   readonly network: NetworkMode;
   readonly limits?: ResourceLimits;
+  readonly security?: SecurityOptions;
   readonly tty: boolean;
   /** `-i`: keep standard input open. */
   readonly interactive: boolean;
@@ -74,6 +88,7 @@ export interface ContainerRecord {
   readonly mounts: readonly ContainerMount[];
   readonly network: NetworkMode;
   readonly limits?: ResourceLimits;
+  readonly security?: SecurityOptions;
   readonly tty: boolean;
   readonly interactive: boolean;
   readonly autoRemove: boolean;
@@ -100,6 +115,8 @@ export interface ContainerState {
   /** Why the container could not start, or why it is dead. */
   readonly error: string;
   readonly restartCount: number;
+  /** The last run ended with a process OOM-killed (over its memory limit). */
+  readonly oomKilled?: boolean;
 }
 
 /** A container: its record and its current (reconciled) state. */

@@ -26,6 +26,8 @@ export interface BundlePaths {
   readonly hostname: string;
   readonly owner: string;
   readonly log: string;
+  /** The sandbox cgroup dirs (executor/cgroups.ts), when the container has limits. */
+  readonly sandbox: string;
 }
 
 /** Who made a bundle and with which runtime (state root included). */
@@ -52,6 +54,7 @@ export function bundlePaths(stateDir: string, id: string): BundlePaths {
     hostname: at('hostname'),
     owner: at('owner.json'),
     log: at('runtime.log'),
+    sandbox: at('cgroups.json'),
   };
 }
 
@@ -80,6 +83,23 @@ export async function writeBundleFiles(paths: BundlePaths, config: OciSpec, etc:
   writeFileSync(paths.hostname, etc.hostname);
 }
 
+/** Records the sandbox cgroup dirs of the container, for a sweep after a kill. */
+export async function writeSandboxRecord(paths: BundlePaths, dirs: readonly string[]): Promise<void> {
+  writeFileSync(paths.sandbox, JSON.stringify(dirs));
+}
+
+/** The recorded sandbox cgroup dirs (empty when none). */
+export async function readSandboxRecord(paths: BundlePaths): Promise<string[]> {
+  const text = await ifExists(readFile(paths.sandbox, 'utf8'));
+  if (text === undefined) return [];
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.startsWith('/sys/fs/cgroup/') && /\/kiln-[^/]+$/.test(x)) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The owner record, or undefined when it is missing or unreadable (a bundle that died being created). */
 export async function readOwner(paths: BundlePaths): Promise<OwnerRecord | undefined> {
   const text = await ifExists(readFile(paths.owner, 'utf8'));
@@ -98,7 +118,7 @@ export async function removeBundle(paths: BundlePaths): Promise<void> {
     throw new FailedPreconditionError(`not removing bundle ${paths.dir}: still mounted at ${mounted.join(', ')}`);
   }
   // Fast path: the files kiln wrote, in parallel; anything else falls back to rm -r.
-  const files = [paths.config, paths.hosts, paths.resolvConf, paths.hostname, paths.owner, paths.log];
+  const files = [paths.config, paths.hosts, paths.resolvConf, paths.hostname, paths.owner, paths.log, paths.sandbox];
   const gone = (p: Promise<void>): Promise<boolean> => p.then(() => true, (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
   const removed = await Promise.all([...files.map((f) => gone(unlink(f))), gone(rmdir(paths.rootfs))]);
   if (removed.every(Boolean) && (await gone(rmdir(paths.dir)))) return;

@@ -59,6 +59,44 @@ export async function runContainerProcess(o: ContainerProcessOptions): Promise<n
   }
 }
 
+/** Options of {@link runExecProcess}. */
+export interface ExecProcessOptions {
+  readonly handle: RuntimeHandle;
+  readonly id: string;
+  /** The process.json to run. */
+  readonly processFile: string;
+  /** Where the runtime logs (JSON lines): a start failure is read from it. */
+  readonly logFile: string;
+  readonly tty: boolean;
+  readonly stdio: RunStdio;
+  readonly signal: AbortSignal | undefined;
+  readonly onStart?: (() => void) | undefined;
+}
+
+/**
+ * `<runtime> exec --process FILE <id>` in the foreground; resolves with the
+ * process's exit code. Abort sends SIGTERM to the runtime, which passes it on.
+ */
+export async function runExecProcess(o: ExecProcessOptions): Promise<number> {
+  const argv = runtimeArgv(o.handle, ['exec', '--process', o.processFile, o.id], o.logFile);
+  const child = spawnRuntime(argv, o.tty, o.stdio);
+  const unwire = wire(child, o.stdio);
+  const exited = waitExit(child);
+  o.onStart?.();
+  const stop = (): void => void child.kill('SIGTERM');
+  o.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    if (o.signal?.aborted === true) stop();
+    const code = await exited;
+    o.signal?.throwIfAborted();
+    if (code !== 0) await throwIfRuntimeFailed(o.logFile);
+    return code;
+  } finally {
+    o.signal?.removeEventListener('abort', stop);
+    unwire();
+  }
+}
+
 function spawnRuntime(argv: readonly string[], tty: boolean, stdio: RunStdio): ChildProcess {
   const [cmd = '', ...args] = argv;
   if (tty && isTerminal(stdio.stdin) && isTerminal(stdio.stdout)) {

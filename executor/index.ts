@@ -2,8 +2,9 @@
  * executor/: running a process in a rootfs under an OCI runtime (runc or
  * crun). The public surface of the folder.
  */
-export type { ContainerMount, Executor, RunOptions, RunResult, RunSpec, RunStdio } from './types.js';
+export type { ContainerMount, Executor, NetworkMode, ResourceLimits, RunOptions, RunResult, RunSpec, RunStdio } from './types.js';
 export { OciRuntimeExecutor, type OciRuntimeExecutorOptions } from './runc.js';
+export type { ExecSpec } from './exec.js';
 export { pathRuntimes, sweepState, type HandleFor, type SweepReport } from './sweep.js';
 export { resolveRuntime, cgroupLayout, type Runtime, type RuntimeKind, type ResolveRuntimeOptions, type CgroupLayout } from './runtime.js';
 export { resolveUser, resolveUserFrom, readUserFiles, type ResolvedUser, type UserFiles } from '../util/user.js';

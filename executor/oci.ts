@@ -59,13 +59,14 @@ export interface OciSeccomp {
 /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#control-groups */
 export interface OciResources {
   readonly devices: readonly OciDeviceRule[];
-  readonly memory?: { readonly limit: number };
+  readonly memory?: { readonly limit: number; readonly swap?: number };
+  readonly cpu?: { readonly shares?: number; readonly quota?: number; readonly period?: number };
   readonly pids?: { readonly limit: number };
 }
 
 /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md */
 export interface OciLinux {
-  readonly namespaces: readonly { readonly type: 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup' }[];
+  readonly namespaces: readonly { readonly type: 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup'; readonly path?: string }[];
   readonly devices: readonly never[];
   readonly resources: OciResources;
   readonly cgroupsPath?: string;

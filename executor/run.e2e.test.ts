@@ -13,6 +13,7 @@ import { NotFoundError } from '../util/errors.js';
 import { rejects } from '../util/test-assert.js';
 import { e2eReady } from '../util/test-e2e.js';
 import { ContainerStartError } from './errors.js';
+import { selfCgroupDirs } from './cgroups.js';
 import { shellQuote } from './runtime.js';
 import { Collector, leftovers, runIn, setupFixture, teardownFixture, testId, waitForText, type Fixture } from './test-support.js';
 
@@ -157,6 +158,27 @@ if (e2eReady('executor run e2e', ['runc', 'script'])) {
     assert.is(r.out, `${64 << 20}\n32\n`);
   });
 
+  test('--memory 32m: allocating 64 MiB is OOM-killed (137, oomKilled); under the limit it is not; no cgroup is left', async () => {
+    const limits = { memoryBytes: 32 << 20 };
+    const over = await runIn(f, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], { limits });
+    assert.is(over.exitCode, 137);
+    assert.is(over.oomKilled, true);
+    const under = await runIn(f, ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=8M', 'count=1'], { limits });
+    assert.is(under.exitCode, 0);
+    assert.is(under.oomKilled, undefined);
+    assert.equal(await sandboxLeftovers(), []);
+  });
+
+  test('--pids-limit 20 stops a fork loop that runs without it', async () => {
+    const loop = 'i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i+1)); done; echo forked $i';
+    const limited = await sh(loop, { limits: { pids: 20 } });
+    assert.is.not(limited.exitCode, 0);
+    assert.match(limited.err, /can't fork|Resource temporarily unavailable/);
+    const free = await sh(`${loop}; kill $(jobs -p) 2>/dev/null; true`);
+    assert.is(free.out, 'forked 40\n');
+    assert.equal(await sandboxLeftovers(), []);
+  });
+
   test('overlay rootfs: writes land in the upper dir, without mount stubs', async () => {
     const snap = join(f.tmp, 'snap');
     await mkdir(join(snap, 'upper'), { recursive: true });
@@ -217,4 +239,11 @@ if (e2eReady('executor run e2e (crun)', ['crun', 'script'])) {
   });
 
   test.run();
+}
+
+/** Sandbox cgroups of this test process's containers left in its cgroups (other kilns on the host have their own). */
+async function sandboxLeftovers(): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of selfCgroupDirs()) out.push(...(await readdir(d.dir).catch(() => [])).filter((n) => n.startsWith(`kiln-kiln-test-${process.pid}-`)).map((n) => join(d.dir, n)));
+  return out;
 }

@@ -12,19 +12,22 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../util/errors.js';
-import { bundlePaths, bundlesDir, createBundle, removeBundle, writeBundleFiles, type BundlePaths } from './bundle.js';
+import { bundlePaths, bundlesDir, createBundle, removeBundle, writeBundleFiles, writeSandboxRecord, type BundlePaths } from './bundle.js';
+import { createSandbox, removeSandbox, sandboxDirs, sandboxName, sandboxOomKilled, swapAccounting } from './cgroups.js';
 import { runContainerProcess } from './container-process.js';
 import { etcFiles, readHostEtc } from './etc-files.js';
 import { missingCommand } from './lookpath.js';
 import { mountAll, unmount } from './mount.js';
 import { selfIdentity } from './owner.js';
-import { deleteContainer, type RuntimeHandle } from './runtime-cli.js';
+import { containerPids, containerState, deleteContainer, killContainer, type RuntimeHandle } from './runtime-cli.js';
+import { execInContainer, type ExecSpec } from './exec.js';
 import type { Runtime } from './runtime.js';
 import { containerEnv, containerHostname, containerMounts, toRuntimeSpec } from './spec.js';
 import { missingPaths, removeStubs } from './stubs.js';
 import { pathRuntimes, sweepState, type SweepReport } from './sweep.js';
 import type { Executor, RunOptions, RunResult, RunSpec } from './types.js';
-import { resolveUser } from '../util/user.js';
+import { readUserFiles, resolveUserFrom, parseGroup, type ResolvedUser, type UserFiles } from '../util/user.js';
+import { NotFoundError } from '../util/errors.js';
 
 export interface OciRuntimeExecutorOptions {
   /** kiln's directory for bundles and the runtime's state (`--root`); one per kiln root. */
@@ -75,10 +78,18 @@ export class OciRuntimeExecutor implements Executor {
     });
     await createBundle(paths, { owner: await selfIdentity(), runtime: this.runtime, runtimeRoot: this.#handle.root });
     let stubs: string[] = [];
+    let sandbox: string[] = [];
     let outcome: { ok: true; value: RunResult } | { ok: false; error: unknown };
     try {
+      // crun places a relative cgroupsPath under the hierarchy root, not its own cgroup: no sandbox (no OOMKilled) there.
+      const sandboxed = spec.limits !== undefined && this.runtime.kind === 'runc';
+      if (sandboxed && spec.limits !== undefined) {
+        // Recorded before it exists, so a sweep after a kill here still finds it.
+        await writeSandboxRecord(paths, sandboxDirs(spec.id));
+        sandbox = await createSandbox(spec.id, spec.limits);
+      }
       await mountAll(spec.rootfs, paths.rootfs);
-      stubs = await this.#prepare(spec, paths);
+      stubs = await this.#prepare(spec, paths, sandboxed);
       options.signal?.throwIfAborted();
       const exitCode = await runContainerProcess({
         handle: this.#handle,
@@ -91,14 +102,36 @@ export class OciRuntimeExecutor implements Executor {
         killGraceMs: this.#killGraceMs,
         onStart: options.onStart,
       });
-      outcome = { ok: true, value: { exitCode } };
+      const oomKilled = sandbox.length > 0 && (await sandboxOomKilled(spec.id, exitCode));
+      outcome = { ok: true, value: oomKilled ? { exitCode, oomKilled } : { exitCode } };
     } catch (error) {
       outcome = { ok: false, error };
     }
-    const cleanupError = await this.#cleanup(spec.id, paths, stubs);
+    const cleanupError = await this.#cleanup(spec.id, paths, stubs, sandbox);
     if (!outcome.ok) throw outcome.error;
     if (cleanupError !== undefined) throw cleanupError;
     return outcome.value;
+  }
+
+  /** Sends `signal` (TERM, SIGHUP, 9 …) to container `id`'s process; false when there is no such container. */
+  signal(id: string, signal: string): Promise<boolean> {
+    return killContainer(this.#handle, id, signal);
+  }
+
+  /** The runtime's view of container `id` (status, init pid), or undefined when it has none. */
+  state(id: string): Promise<{ readonly status: string; readonly pid: number } | undefined> {
+    return containerState(this.#handle, id);
+  }
+
+  /** The host pids of running container `id`'s processes. */
+  pids(id: string): Promise<number[]> {
+    return containerPids(this.#handle, id);
+  }
+
+  /** Runs another process in running container `id` (`docker exec`); resolves with its exit code. */
+  exec(id: string, spec: ExecSpec, options: RunOptions): Promise<number> {
+    if (!ID.test(id)) throw new InvalidArgumentError(`invalid container id ${JSON.stringify(id)}`);
+    return execInContainer(this.#handle, id, bundlePaths(this.#stateDir, id), spec, options);
   }
 
   /**
@@ -112,30 +145,33 @@ export class OciRuntimeExecutor implements Executor {
   }
 
   /** Resolves the user, checks the command, writes the bundle files; returns the mount stubs to remove afterwards. */
-  async #prepare(spec: RunSpec, paths: BundlePaths): Promise<string[]> {
+  async #prepare(spec: RunSpec, paths: BundlePaths, sandboxed: boolean): Promise<string[]> {
     const files = { hostsPath: paths.hosts, resolvPath: paths.resolvConf, hostnamePath: paths.hostname };
     const hostname = containerHostname(spec);
     // PATH does not depend on the user, so the command check runs alongside the user lookup.
     const env = containerEnv(spec.env, { hostname: spec.hostnameEnv === false ? null : hostname, tty: false, home: '/' });
     const command = { args: spec.args, env, cwd: spec.cwd ?? '/' };
     const [user, hostEtc, extraMaskedPaths, stubs, missing] = await Promise.all([
-      resolveUser(paths.rootfs, spec.user),
+      readUserFiles(paths.rootfs).then((files) => withGroups(resolveUserFrom(spec.user, files), spec.groupAdd ?? [], files)),
       readHostEtc(),
       this.#hostMaskedPaths(),
       missingPaths(paths.rootfs, containerMounts(spec, files).map((m) => m.destination)),
       missingCommand(paths.rootfs, command, (spec.mounts ?? []).map((m) => m.destination)),
     ]);
     if (missing !== undefined) throw missing;
-    const config = toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files });
+    const cgroupsPath = sandboxed ? `${sandboxName(spec.id)}/${spec.id}` : undefined;
+    const cg = cgroupsPath === undefined ? {} : { cgroupsPath, swapLimit: swapAccounting() };
+    const config = toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files, ...cg });
     await writeBundleFiles(paths, config, etcFiles(spec.network, hostname, hostEtc));
     return stubs;
   }
 
   /** Always runs; returns the first failure instead of throwing so the run's own error wins. */
-  async #cleanup(id: string, paths: BundlePaths, stubs: readonly string[]): Promise<unknown> {
+  async #cleanup(id: string, paths: BundlePaths, stubs: readonly string[], sandbox: readonly string[]): Promise<unknown> {
     const errors: unknown[] = [];
     const attempt = async (step: () => Promise<void>): Promise<void> => step().catch((err: unknown) => void errors.push(err));
     await attempt(() => deleteContainer(this.#handle, id));
+    if (sandbox.length > 0) await attempt(() => removeSandbox(sandbox));
     if (stubs.length > 0) await attempt(() => removeStubs(paths.rootfs, stubs));
     await attempt(() => unmount(paths.rootfs).catch(() => unmount(paths.rootfs, { detach: true })));
     await attempt(() => removeBundle(paths));
@@ -155,4 +191,17 @@ export class OciRuntimeExecutor implements Executor {
     })();
     return this.#masked;
   }
+}
+
+/** `--group-add`: names from the image's /etc/group, or numbers; added to the user's supplementary groups. */
+function withGroups(user: ResolvedUser, add: readonly string[], files: UserFiles): ResolvedUser {
+  if (add.length === 0) return user;
+  const groups = parseGroup(files.group ?? '');
+  const gids = add.map((g) => {
+    if (/^\d+$/.test(g)) return Number(g);
+    const found = groups.find((e) => e.name === g);
+    if (found === undefined) throw new NotFoundError(`--group-add: unable to find group ${g}: no matching entries in the image's /etc/group`);
+    return found.gid;
+  });
+  return { ...user, additionalGids: [...new Set([...user.additionalGids, ...gids])] };
 }

@@ -29,8 +29,8 @@ export async function hasState(h: RuntimeHandle, id: string): Promise<boolean> {
   );
 }
 
-/** `kill <id> <signal>`; resolves false when the container does not exist (yet, or any more). */
-export async function killContainer(h: RuntimeHandle, id: string, signal: 'TERM' | 'KILL'): Promise<boolean> {
+/** `kill <id> <signal>` (a name such as TERM or SIGHUP, or a number); resolves false when the container does not exist (yet, or any more). */
+export async function killContainer(h: RuntimeHandle, id: string, signal: string): Promise<boolean> {
   if (!(await hasState(h, id))) return false;
   return runQuiet(h, ['kill', id, signal]).then(
     () => true,
@@ -59,6 +59,36 @@ function runQuiet(h: RuntimeHandle, args: readonly string[]): Promise<void> {
       }
       const detail = String(stderr).trim().split('\n').pop() ?? err.message;
       fail(new FailedPreconditionError(`${h.runtime.kind} ${args.join(' ')} failed: ${detail}`, { cause: err }));
+    });
+  });
+}
+
+/** `state <id>`: the container's status and init pid, or undefined when it does not exist. */
+export async function containerState(h: RuntimeHandle, id: string): Promise<{ readonly status: string; readonly pid: number } | undefined> {
+  if (!(await hasState(h, id))) return undefined;
+  const [cmd = '', ...rest] = runtimeArgv(h, ['state', id]);
+  return new Promise((done) => {
+    execFile(cmd, rest, { timeout: 30_000 }, (err, stdout) => {
+      if (err !== null) return done(undefined);
+      try {
+        const s = JSON.parse(String(stdout)) as { status?: unknown; pid?: unknown };
+        done({ status: String(s.status), pid: typeof s.pid === 'number' ? s.pid : 0 });
+      } catch {
+        done(undefined);
+      }
+    });
+  });
+}
+
+/** `ps --format json <id>`: the host pids of the container's processes. */
+export async function containerPids(h: RuntimeHandle, id: string): Promise<number[]> {
+  if (!(await hasState(h, id))) throw new FailedPreconditionError(`container ${id} is not running`);
+  const [cmd = '', ...rest] = runtimeArgv(h, ['ps', '--format', 'json', id]);
+  return new Promise((done, fail) => {
+    execFile(cmd, rest, { timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err !== null) return fail(new FailedPreconditionError(`${h.runtime.kind} ps ${id} failed: ${String(stderr).trim() || err.message}`, { cause: err }));
+      const pids = JSON.parse(String(stdout) || '[]') as unknown;
+      done(Array.isArray(pids) ? pids.filter((p): p is number => typeof p === 'number') : []);
     });
   });
 }

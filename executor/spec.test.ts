@@ -168,13 +168,39 @@ linux('device cgroup: deny all, allow the default devices, deny fuse; no extra d
   assert.ok(l.resources.devices.some((d) => !d.allow && d.major === 10 && d.minor === 229));
 });
 
-linux('limits become memory and pids resources; none by default; cgroupsPath only when given', () => {
-  const l = make({ limits: { memoryBytes: 64 << 20, pids: 100 } }).linux;
-  assert.equal(l.resources.memory, { limit: 64 << 20 });
+linux('limits: memory (swap twice memory by default, only with swap accounting), cpus as quota/period, shares, pids; none by default', () => {
+  const l = make({ limits: { memoryBytes: 64 << 20, pids: 100, nanoCpus: 1.5e9, cpuShares: 512 } }, { swapLimit: true }).linux;
+  assert.equal(l.resources.memory, { limit: 64 << 20, swap: 128 << 20 });
+  assert.equal(l.resources.cpu, { shares: 512, quota: 150_000, period: 100_000 });
   assert.equal(l.resources.pids, { limit: 100 });
+  assert.equal(make({ limits: { memoryBytes: 64 << 20, memorySwapBytes: -1 } }, { swapLimit: true }).linux.resources.memory, { limit: 64 << 20, swap: -1 });
+  assert.equal(make({ limits: { memoryBytes: 64 << 20 } }).linux.resources.memory, { limit: 64 << 20 });
   assert.not.ok('memory' in make().linux.resources);
+  assert.not.ok('pids' in make({ limits: { pids: -1 } }).linux.resources);
+  assert.not.ok('cpu' in make().linux.resources);
   assert.not.ok('cgroupsPath' in make().linux);
   assert.is(make({}, { cgroupsPath: 'kiln/c1' }).linux.cgroupsPath, 'kiln/c1');
+});
+
+linux('network: none is a new namespace, host none, a netns path is joined', () => {
+  const net = (n: RunSpec['network']) => make({ network: n }).linux.namespaces.filter((x) => x.type === 'network');
+  assert.equal(net('none'), [{ type: 'network' }]);
+  assert.equal(net('host'), []);
+  assert.equal(net({ netns: '/r/netns/c1' }), [{ type: 'network', path: '/r/netns/c1' }]);
+});
+
+linux('--cap-add/--cap-drop change the default set; ALL; unknown names refused', () => {
+  const caps = (capAdd: string[], capDrop: string[]) => make({ capAdd, capDrop }).process.capabilities.effective ?? [];
+  assert.ok(caps(['net_admin'], []).includes('CAP_NET_ADMIN'));
+  assert.not.ok(caps([], ['CAP_CHOWN']).includes('CAP_CHOWN'));
+  assert.equal(caps(['chown'], ['all']), ['CAP_CHOWN']);
+  assert.ok(caps(['ALL'], []).includes('CAP_SYS_ADMIN'));
+  assert.throws(() => make({ capAdd: ['bogus'] }), /--cap-add: unknown capability "bogus"/);
+});
+
+linux('--read-only makes the root read-only', () => {
+  assert.is(make({ readonlyRootfs: true }).root.readonly, true);
+  assert.is(make().root.readonly, false);
 });
 
 linux('seccomp is the default profile for the architecture', () => {
@@ -260,7 +286,9 @@ mounts('bad specs are InvalidArgumentError', () => {
   bad({ cwd: 'rel' }, /not an absolute path/);
   bad({ mounts: [{ type: 'tmpfs', destination: 'tmp' }] }, /mount destination "tmp"/);
   bad({ limits: { memoryBytes: 1024 } }, /at least 6 MiB/);
-  bad({ limits: { pids: 0 } }, /pids limit 0/);
+  bad({ limits: { pids: 1.5 } }, /pids limit 1.5/);
+  bad({ limits: { memoryBytes: 64 << 20, memorySwapBytes: 32 << 20 } }, /memory-swap limit/);
+  bad({ limits: { memorySwapBytes: 64 << 20 } }, /needs a memory limit/);
 });
 
 process_.run();

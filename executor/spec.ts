@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '../util/errors.js';
 import { cleanPath } from '../util/go-path-clean.js';
 import type { OciLinux, OciMount, OciProcess, OciSpec } from './oci.js';
+import { tweakCapabilities } from './capabilities.js';
 import { defaultSeccompProfile } from './seccomp.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_PATH, DEVICE_RULES, MASKED_PATHS, READONLY_PATHS, systemMounts } from './spec-defaults.js';
 import type { ContainerMount, RunSpec } from './types.js';
@@ -25,6 +26,8 @@ export interface SpecContext {
   readonly arch: string;
   /** Host-specific paths to mask besides Docker's list (e.g. per-CPU thermal_throttle). */
   readonly extraMaskedPaths?: readonly string[];
+  /** The kernel accounts swap per cgroup (memory.memsw.* / memory.swap.max exist), so a swap limit can be set. */
+  readonly swapLimit?: boolean;
   /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#cgroups-path; unset: the runtime's default. */
   readonly cgroupsPath?: string;
 }
@@ -36,7 +39,7 @@ export function toRuntimeSpec(spec: RunSpec, ctx: SpecContext): OciSpec {
   return {
     ociVersion: '1.0.2',
     process: processOf(spec, ctx.user, hostname),
-    root: { path: ctx.rootfsPath, readonly: false },
+    root: { path: ctx.rootfsPath, readonly: spec.readonlyRootfs === true },
     hostname,
     mounts: containerMounts(spec, ctx),
     linux: linuxOf(spec, ctx),
@@ -81,6 +84,7 @@ export function withPrimaryGid(user: Pick<ResolvedUser, 'gid' | 'additionalGids'
 
 function processOf(spec: RunSpec, user: ResolvedUser, hostname: string): OciProcess {
   const tty = spec.tty === true;
+  const caps = spec.capAdd === undefined && spec.capDrop === undefined ? DEFAULT_CAPABILITIES : tweakCapabilities(spec.capAdd ?? [], spec.capDrop ?? []);
   return {
     terminal: tty,
     user: { uid: user.uid, gid: user.gid, additionalGids: withPrimaryGid(user) },
@@ -90,9 +94,7 @@ function processOf(spec: RunSpec, user: ResolvedUser, hostname: string): OciProc
     // Like Docker: a non-root user gets the set only as its bounding set, so
     // it holds no capabilities unless it execs a file with file capabilities.
     capabilities:
-      user.uid === 0
-        ? { bounding: DEFAULT_CAPABILITIES, effective: DEFAULT_CAPABILITIES, permitted: DEFAULT_CAPABILITIES }
-        : { bounding: DEFAULT_CAPABILITIES },
+      user.uid === 0 ? { bounding: caps, effective: caps, permitted: caps } : { bounding: caps },
     noNewPrivileges: true,
     // No rlimits: the container inherits the runtime's; raising them needs CAP_SYS_RESOURCE.
   };
@@ -145,21 +147,45 @@ function linuxOf(spec: RunSpec, ctx: SpecContext): OciLinux {
     { type: 'uts' },
     { type: 'mount' },
     { type: 'cgroup' },
-    ...(spec.network === 'host' ? [] : [{ type: 'network' as const }]),
+    ...networkNamespace(spec.network),
   ];
-  const { memoryBytes, pids } = spec.limits ?? {};
   return {
     namespaces,
     devices: [],
-    resources: {
-      devices: DEVICE_RULES,
-      ...(memoryBytes !== undefined ? { memory: { limit: memoryBytes } } : {}),
-      ...(pids !== undefined ? { pids: { limit: pids } } : {}),
-    },
+    resources: { devices: DEVICE_RULES, ...resourcesOf(spec.limits, ctx.swapLimit === true) },
     ...(ctx.cgroupsPath !== undefined ? { cgroupsPath: ctx.cgroupsPath } : {}),
     maskedPaths: [...MASKED_PATHS, ...(ctx.extraMaskedPaths ?? [])],
     readonlyPaths: READONLY_PATHS,
     seccomp: defaultSeccompProfile(ctx.arch),
+  };
+}
+
+function networkNamespace(network: RunSpec['network']): OciLinux['namespaces'] {
+  if (network === 'host') return [];
+  if (network === 'none') return [{ type: 'network' }];
+  return [{ type: 'network', path: network.netns }];
+}
+
+/** CFS period for `--cpus` (Docker's: 100 ms). */
+export const CPU_PERIOD_US = 100_000;
+
+/**
+ * The limits as linux.resources. `--memory-swap` unset means as much swap
+ * as memory (Docker's); it is left out where the kernel does not account
+ * swap (`swapLimit` false), as Docker does with a warning.
+ */
+function resourcesOf(limits: RunSpec['limits'], swapLimit: boolean): Omit<OciLinux['resources'], 'devices'> {
+  const { memoryBytes, memorySwapBytes, nanoCpus, cpuShares, pids } = limits ?? {};
+  const swap = memorySwapBytes ?? (memoryBytes === undefined ? undefined : memoryBytes * 2);
+  const memory = memoryBytes === undefined ? undefined : { limit: memoryBytes, ...(swapLimit && swap !== undefined ? { swap } : {}) };
+  const cpu = {
+    ...(cpuShares !== undefined && cpuShares > 0 ? { shares: cpuShares } : {}),
+    ...(nanoCpus !== undefined && nanoCpus > 0 ? { quota: Math.round((nanoCpus * CPU_PERIOD_US) / 1e9), period: CPU_PERIOD_US } : {}),
+  };
+  return {
+    ...(memory === undefined ? {} : { memory }),
+    ...(Object.keys(cpu).length > 0 ? { cpu } : {}),
+    ...(pids !== undefined && pids > 0 ? { pids: { limit: pids } } : {}),
   };
 }
 
@@ -179,11 +205,23 @@ function check(spec: RunSpec): void {
       throw new InvalidArgumentError(`container ${spec.id}: mount destination ${JSON.stringify(m.destination)} is not an absolute path`);
     }
   }
-  const { memoryBytes, pids } = spec.limits ?? {};
+  checkLimits(spec.id, spec.limits ?? {});
+}
+
+function checkLimits(id: string, l: NonNullable<RunSpec['limits']>): void {
+  const { memoryBytes, memorySwapBytes, nanoCpus, cpuShares, pids } = l;
   if (memoryBytes !== undefined && !(Number.isSafeInteger(memoryBytes) && memoryBytes >= 6 << 20)) {
-    throw new InvalidArgumentError(`container ${spec.id}: memory limit ${memoryBytes} must be a whole number of bytes, at least 6 MiB`);
+    throw new InvalidArgumentError(`container ${id}: memory limit ${memoryBytes} must be a whole number of bytes, at least 6 MiB`);
   }
-  if (pids !== undefined && !(Number.isSafeInteger(pids) && pids > 0)) {
-    throw new InvalidArgumentError(`container ${spec.id}: pids limit ${pids} must be a positive whole number`);
+  if (memorySwapBytes !== undefined && memorySwapBytes !== -1) {
+    if (memoryBytes === undefined) throw new InvalidArgumentError(`container ${id}: a memory-swap limit needs a memory limit too (--memory)`);
+    if (!(Number.isSafeInteger(memorySwapBytes) && memorySwapBytes >= memoryBytes)) {
+      throw new InvalidArgumentError(`container ${id}: memory-swap limit ${memorySwapBytes} must be at least the memory limit ${memoryBytes} (it counts memory plus swap), or -1`);
+    }
+  }
+  if (nanoCpus !== undefined && !(Number.isSafeInteger(nanoCpus) && nanoCpus >= 0)) throw new InvalidArgumentError(`container ${id}: cpus ${nanoCpus / 1e9} must be a positive number`);
+  if (cpuShares !== undefined && !(Number.isSafeInteger(cpuShares) && cpuShares >= 0)) throw new InvalidArgumentError(`container ${id}: cpu shares ${cpuShares} must be a whole number`);
+  if (pids !== undefined && !(Number.isSafeInteger(pids) && (pids > 0 || pids === -1 || pids === 0))) {
+    throw new InvalidArgumentError(`container ${id}: pids limit ${pids} must be a positive whole number (or -1: unlimited)`);
   }
 }

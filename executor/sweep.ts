@@ -12,7 +12,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundlePaths, bundlesDir, readOwner, removeBundle } from './bundle.js';
+import { bundlePaths, bundlesDir, readOwner, readSandboxRecord, removeBundle } from './bundle.js';
+import { removeSandbox } from './cgroups.js';
 import { mountPointsUnder, unmount } from './mount.js';
 import { isAlive } from './owner.js';
 import { deleteContainer, hasState, type RuntimeHandle } from './runtime-cli.js';
@@ -80,6 +81,7 @@ export async function sweepState(stateDir: string, handleFor: HandleFor): Promis
     }
     const removed = await attempt(`removing bundle ${paths.dir}`, async () => {
       for (const point of await mountPointsUnder(paths.dir)) await unmount(point, { detach: true });
+      await removeSandbox(await readSandboxRecord(paths));
       await removeBundle(paths);
     });
     if (removed) bundles.push(id);

@@ -89,6 +89,7 @@ export interface Ran {
   readonly exitCode: number;
   readonly out: string;
   readonly err: string;
+  readonly oomKilled?: boolean;
 }
 
 /** Runs `args` in the fixture's rootfs (network none unless overridden) and collects the output. */
@@ -102,8 +103,8 @@ export async function runIn(
   const stderr = new Collector();
   const spec: RunSpec = { rootfs: bindRootfs(f.rootfs), args, env: [], network: 'none', ...over, id: testId(over.id ?? 'run') };
   const stdio = { stdout, stderr, ...(options.stdin !== undefined ? { stdin: options.stdin } : {}) };
-  const { exitCode } = await f.executor.run(spec, { stdio, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
-  return { exitCode, out: stdout.text(), err: stderr.text() };
+  const { exitCode, oomKilled } = await f.executor.run(spec, { stdio, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
+  return { exitCode, out: stdout.text(), err: stderr.text(), ...(oomKilled === undefined ? {} : { oomKilled }) };
 }
 
 /** Resolves once `c` has received `text`; rejects after `ms`. */

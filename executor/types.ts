@@ -29,10 +29,42 @@ export interface RunSpec {
    * RUN steps do not (the shell may still set its own). @default true
    */
   readonly hostnameEnv?: boolean;
-  readonly network: 'none' | 'host';
+  readonly network: NetworkMode;
   readonly mounts?: readonly ContainerMount[];
   readonly tty?: boolean;
-  readonly limits?: { readonly memoryBytes?: number; readonly pids?: number };
+  readonly limits?: ResourceLimits;
+  /** `--read-only`: the rootfs is mounted read-only (mounts on it stay as they are). */
+  readonly readonlyRootfs?: boolean;
+  /** Capabilities added to / dropped from Docker's default set (`CAP_` prefix optional, `ALL` allowed). */
+  readonly capAdd?: readonly string[];
+  readonly capDrop?: readonly string[];
+  /** `--group-add`: supplementary groups (names resolved in the image's /etc/group, or numbers). */
+  readonly groupAdd?: readonly string[];
+}
+
+/**
+ * The container's network: the host's, none (only `lo`), or a network
+ * namespace someone else made (a path to it, e.g. a bind-mounted nsfs file),
+ * which the container joins and which outlives it.
+ */
+export type NetworkMode = 'none' | 'host' | { readonly netns: string };
+
+/**
+ * cgroup limits (docker run's flags). Memory goes on a cgroup kiln makes
+ * around the runtime's (so an OOM kill can be read after the runtime has
+ * removed its own); the rest goes in the spec's linux.resources.
+ */
+export interface ResourceLimits {
+  /** `--memory`, bytes. */
+  readonly memoryBytes?: number;
+  /** `--memory-swap`: memory plus swap, bytes; -1: unlimited swap. Default with memory: twice memory (Docker's). */
+  readonly memorySwapBytes?: number;
+  /** `--cpus` × 10⁹. */
+  readonly nanoCpus?: number;
+  /** `--cpu-shares` (relative weight, cgroup v1 semantics; 1024 is one full share). */
+  readonly cpuShares?: number;
+  /** `--pids-limit`; -1 or 0: unlimited. */
+  readonly pids?: number;
 }
 
 /** Where the container's standard streams go. */
@@ -46,6 +78,8 @@ export interface RunStdio {
 export interface RunResult {
   /** The exit code; 128+N when killed by signal N (Docker's convention). */
   readonly exitCode: number;
+  /** A process of the container was killed by the kernel for going over the memory limit. */
+  readonly oomKilled?: boolean;
 }
 
 /** Runs containers. Implementations always clean up (runtime state, mounts, bundle), even on abort. */

@@ -18,6 +18,11 @@ declare -A want=(
   [tar]=tar
   [htpasswd]=apache2-utils
   [/usr/bin/time]=time # GNU time: peak RSS of kiln in e2e tests
+  [zsh]=zsh # the zsh completion test
+  [pasta]=passt        # user-mode networking of kiln run's private networks
+  [ip]=iproute2        # bridges and veths of user-defined networks
+  [nsenter]=util-linux # running ip inside kiln's network namespaces
+  [tini-static]=tini   # kiln run --init
 )
 missing=()
 for cmd in "${!want[@]}"; do

@@ -14,6 +14,7 @@
  * <root>/leases/          live process sessions (cache/lease.ts)
  * <root>/exec/            runtime state and bundles of running containers
  * <root>/containers/      containers: <id>/ (config, state, json-file logs), names/ (containers/records.ts)
+ * <root>/network/         containers/<id>/ (netns, pasta, hosts), networks/ (user-defined networks; containers/network)
  * <root>/tmp/             scratch: mount points, heredoc files; one `<pid>-<starttime>/` per process
  * <root>/sweep.lock       held by the process sweeping what killed kilns left (cli/sweep.ts)
  * <root>/kiln.json, kiln.toml   settings ([gc])
@@ -33,6 +34,8 @@ export interface RootLayout {
   readonly leases: string;
   readonly exec: string;
   readonly containers: string;
+  /** Container networks (namespaces, pasta) and user-defined networks (containers/network). */
+  readonly network: string;
   readonly tmp: string;
   readonly sweepLock: string;
   readonly configJson: string;
@@ -53,6 +56,7 @@ export function rootLayout(root: string): RootLayout {
     leases: join(root, 'leases'),
     exec: join(root, 'exec'),
     containers: join(root, 'containers'),
+    network: join(root, 'network'),
     tmp: join(root, 'tmp'),
     sweepLock: join(root, 'sweep.lock'),
     configJson: join(root, 'kiln.json'),

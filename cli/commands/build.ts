@@ -45,7 +45,7 @@ export function makeBuildCommand(ctx: CliContext): Command {
     .option('--build-arg <K=V>', 'set a build-time variable (K alone: from the environment)', (v: string, p: Record<string, string | undefined>) => parseBuildArg(v, p), {})
     .option('--target <stage>', 'build this stage and what it needs')
     .option('--no-cache', 'do not use the build cache')
-    .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'plain', 'tty', 'json', 'quiet']).default('auto'))
+    .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'plain', 'tty', 'json', 'rawjson', 'quiet']).default('auto'))
     .option('-q, --quiet', 'print only the image id (same as --progress quiet)')
     .addOption(new Option('--network <mode>', 'network for RUN steps').choices(['default', 'none', 'host']).default('default'))
     .option('-o, --output <spec>', 'type=image|oci|docker|tar|local,dest=PATH (repeatable)', (v: string, p: BuildOutput[]) => [...p, parseOutput(v)], [])

@@ -1,53 +1,34 @@
 /** Read-only image commands: images, inspect, history. */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { humanAge, humanSize, shortId, table } from '../format.js';
-import type { Worker } from '../worker.js';
 import { storeLib, workerFor } from './image-cmds.js';
-import type { ImageRecord } from '../../store/index.js';
+import { parseFormat, renderFormat, type Format } from '../go-format.js';
+import { formatImages } from '../images-format.js';
+import { filterRows, imageRows, imageSize, parseImageFilter, type ImageFilter } from '../images-list.js';
 
-interface ImageRow {
-  readonly repository: string;
-  readonly tag: string;
-  readonly id: string;
-  readonly created: string | undefined;
-  readonly size: number;
-}
-
-async function imageSize(w: Worker, image: ImageRecord): Promise<number> {
-  const m = await w.images.manifest(image);
-  return m.layers.reduce((a, l) => a + l.size, 0);
-}
-
-async function rows(w: Worker): Promise<ImageRow[]> {
-  const { familiarName, parseReference } = await storeLib();
-  const out: ImageRow[] = [];
-  for (const image of await w.images.list()) {
-    const config = await w.images.config(image);
-    const size = await imageSize(w, image);
-    const base = { id: image.id, created: config.created, size };
-    if (image.names.length === 0) out.push({ repository: '<none>', tag: '<none>', ...base });
-    for (const n of image.names) {
-      const r = parseReference(n);
-      const repo = familiarName({ ...r, tag: undefined, digest: undefined });
-      out.push({ repository: repo, tag: r.tag ?? '<none>', ...base });
-    }
-  }
-  return out.sort((a, b) => (b.created ?? '').localeCompare(a.created ?? '') || a.repository.localeCompare(b.repository));
+interface ImagesFlags {
+  quiet?: boolean;
+  filter: ImageFilter[];
+  trunc: boolean;
+  digests?: boolean;
+  /** `table` alone is the default table (with or without --digests). */
+  format?: Format | 'table';
 }
 
 export function makeImagesCommand(ctx: CliContext): Command {
   return new Command('images')
     .description('list images')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (opts: { format: 'table' | 'json' }, cmd: Command) => {
+    .argument('[repository]', 'only images of this REPOSITORY[:TAG]')
+    .option('-q, --quiet', 'print only image ids')
+    .option('-f, --filter <key=value>', 'dangling=true|false, reference=GLOB, before=IMAGE, since=IMAGE, label=KEY[=VALUE] (repeatable)', (v: string, p: ImageFilter[]) => [...p, parseImageFilter(v)], [])
+    .option('--no-trunc', 'show full image ids')
+    .option('--digests', 'show digests')
+    .option('--format <format>', "table (default), json, 'table TEMPLATE' or a Go TEMPLATE, e.g. '{{.Repository}}:{{.Tag}}'", (v: string) => (v === 'table' ? 'table' : parseFormat(v)))
+    .action(async (repository: string | undefined, opts: ImagesFlags, cmd: Command) => {
       const w = await workerFor(cmd);
-      const list = await rows(w);
-      if (opts.format === 'json') {
-        ctx.stdout(`${JSON.stringify(list.map((r) => ({ name: r.repository, tag: r.tag, id: r.id, created: r.created ?? null, size: r.size })), null, 2)}\n`);
-        return;
-      }
-      ctx.stdout(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], list.map((r) => [r.repository, r.tag, shortId(r.id), humanAge(r.created), humanSize(r.size)])));
+      const rows = await filterRows(w, await imageRows(w), opts.filter, repository);
+      ctx.stdout(formatImages(rows, { quiet: opts.quiet === true, trunc: opts.trunc, digests: opts.digests === true, format: opts.format === 'table' ? undefined : opts.format }));
     });
 }
 
@@ -55,7 +36,8 @@ export function makeInspectCommand(ctx: CliContext): Command {
   return new Command('inspect')
     .description('show images as JSON, like docker inspect')
     .argument('<image...>', 'image names or ids')
-    .action(async (refs: string[], _o: unknown, cmd: Command) => {
+    .option('-f, --format <template>', "a Go template per image, e.g. '{{.Id}}', '{{json .Config}}', '{{index .RepoTags 0}}'", parseFormat)
+    .action(async (refs: string[], opts: { format?: Format }, cmd: Command) => {
       const w = await workerFor(cmd);
       const { familiarName, parseReference } = await storeLib();
       const out: unknown[] = [];
@@ -78,7 +60,8 @@ export function makeInspectCommand(ctx: CliContext): Command {
           Manifest: image.manifest.digest,
         });
       }
-      ctx.stdout(`${JSON.stringify(out, null, 4)}\n`);
+      if (opts.format !== undefined) ctx.stdout(renderFormat(opts.format, out as object[], {}));
+      else ctx.stdout(`${JSON.stringify(out, null, 4)}\n`);
     });
 }
 

@@ -3,18 +3,18 @@
  * starts the container; attached, the container's exit code becomes kiln's,
  * detached (`-d`), its id is printed.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { workerFor } from './image-cmds.js';
 import type { CreateRequest } from '../../containers/index.js';
 import { parseLogOptions, parseSeconds, parseSignal } from './container-flags.js';
+import { addRunFlags, labelsOf, limitsOf, networkOf, securityOf, type RunFlagValues } from './run-flags.js';
 
-interface RunOptions {
+interface RunOptions extends RunFlagValues {
   rm?: boolean;
   detach?: boolean;
   env: string[];
   envFile: string[];
-  network: 'none' | 'host';
   volume: string[];
   workdir?: string;
   user?: string;
@@ -31,7 +31,7 @@ interface RunOptions {
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 export function makeRunCommand(ctx: CliContext): Command {
-  return new Command('run')
+  return addRunFlags(new Command('run'))
     .description('run a command in a new container from an image')
     .argument('<image>', 'image name or id')
     .argument('[args...]', 'command and arguments (replace the image Cmd)')
@@ -40,7 +40,6 @@ export function makeRunCommand(ctx: CliContext): Command {
     .option('-d, --detach', 'run in the background and print the container id')
     .option('-e, --env <K=V>', 'set an environment variable (K alone: take it from here)', collect, [])
     .option('--env-file <file>', 'read environment variables from a file', collect, [])
-    .addOption(new Option('--network <mode>', 'network: host (share the host network) or none (only lo)').choices(['host', 'none']).default('host'))
     .option('-v, --volume <src:dst[:ro]>', 'bind-mount a host path', collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'user[:group] or uid[:gid]')
@@ -60,7 +59,8 @@ export function makeRunCommand(ctx: CliContext): Command {
         env: opts.env,
         envFile: opts.envFile,
         volumes: opts.volume,
-        network: opts.network,
+        network: networkOf(opts),
+        ...optionalParts(opts),
         tty: opts.tty === true,
         interactive: opts.interactive === true,
         autoRemove: opts.rm === true,
@@ -101,5 +101,16 @@ function optional(o: RunOptions, runtime: string | undefined): Partial<Pick<Crea
     ...(runtime === undefined ? {} : { runtime }),
     ...(o.stopSignal === undefined ? {} : { stopSignal: parseSignal(o.stopSignal) }),
     ...(o.stopTimeout === undefined ? {} : { stopTimeout: parseSeconds(o.stopTimeout, '--stop-timeout') }),
+  };
+}
+
+function optionalParts(o: RunOptions): Partial<Pick<CreateRequest, 'limits' | 'security' | 'labels'>> {
+  const limits = limitsOf(o);
+  const security = securityOf(o);
+  const labels = labelsOf(o);
+  return {
+    ...(limits === undefined ? {} : { limits }),
+    ...(security === undefined ? {} : { security }),
+    ...(Object.keys(labels).length === 0 ? {} : { labels }),
   };
 }

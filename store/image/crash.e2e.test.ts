@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeTar } from './testing.js';
 import { e2eReady } from '../../util/test-e2e.js';
+import { jsonLines } from '../../util/test-json.js';
 import { repoRoot } from '../../util/test-paths.js';
 
 const kilnBin = join(repoRoot(), 'bin', 'kiln');
@@ -39,12 +40,12 @@ async function killAfter(args: string[], ms: number): Promise<void> {
 
 /** Every listed image must be whole: inspect works and all its blobs exist. */
 function assertConsistent(root: string, allowed: readonly string[]): void {
-  const r = kiln(root, 'images', '--format', 'json');
+  const r = kiln(root, 'images', '--no-trunc', '--format', 'json');
   assert.is(r.code, 0, r.stderr);
-  const list = JSON.parse(r.stdout) as { name: string; tag: string; id: string }[];
+  const list = jsonLines<{ Repository: string; Tag: string; ID: string }>(r.stdout);
   for (const image of list) {
-    assert.ok(allowed.includes(`${image.name}:${image.tag}`), `unexpected image ${image.name}:${image.tag}`);
-    assert.is(kiln(root, 'inspect', image.id).code, 0);
+    assert.ok(allowed.includes(`${image.Repository}:${image.Tag}`), `unexpected image ${image.Repository}:${image.Tag}`);
+    assert.is(kiln(root, 'inspect', image.ID).code, 0);
   }
 }
 

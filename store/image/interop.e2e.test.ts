@@ -16,6 +16,7 @@ import { hostPlatform } from '../../oci/index.js';
 import { writeImage } from './write.js';
 import { sha256 } from '../../util/digest.js';
 import { e2eReady } from '../../util/test-e2e.js';
+import { jsonLines } from '../../util/test-json.js';
 import { repoRoot } from '../../util/test-paths.js';
 
 const kilnBin = join(repoRoot(), 'bin', 'kiln');
@@ -94,8 +95,8 @@ if (e2eReady('images interop e2e', ['skopeo', 'umoci', 'tar', 'setfattr', 'getfa
     sh('tar', ['-cf', join(tmp, 'skopeo-layout.tar'), '-C', layout, '.']);
     const other = join(tmp, 'rootS2');
     assert.match(kiln(other, 'load', '-i', join(tmp, 'skopeo-layout.tar')), /Loaded image ID: sha256:/);
-    const loaded = JSON.parse(kiln(other, 'images', '--format', 'json')) as { id: string }[];
-    assert.equal(loaded.map((i) => i.id), [id]);
+    const loaded = jsonLines<{ ID: string }>(kiln(other, 'images', '--no-trunc', '--format', 'json'));
+    assert.equal(loaded.map((i) => i.ID), [id]);
     const again = JSON.parse(kiln(other, 'inspect', id)) as [{ RootFS: { Layers: string[] } }];
     assert.equal(again[0].RootFS.Layers, [diffID]);
   });
