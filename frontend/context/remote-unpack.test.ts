@@ -1,6 +1,6 @@
 // ADD --unpack=true URL: a downloaded archive is extracted; without it (the default) it is kept as a file.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -54,6 +54,17 @@ test('--unpack=true extracts a remote tar.gz into the destination', async () => 
   assert.is(await readFile(join(rootfs, 'dest/foo'), 'utf8'), 'content0');
   assert.is(await readFile(join(rootfs, 'dest/sub/bar'), 'utf8'), 'content1');
   assert.equal((await readdir(join(rootfs, 'dest'))).sort(), ['foo', 'sub'], 'no download left beside the files');
+});
+
+test('--unpack=true with --chown owns every extracted entry; directories the tar only implies stay root\'s (go-archive)', async () => {
+  await addUrl({ url: `${base}/t.tar.gz`, rootfs, dest: '/owned/', unpack: true, chown: '100:200' });
+  const owner = async (p: string): Promise<string> => {
+    const st = await lstat(join(rootfs, p));
+    return `${st.uid}:${st.gid}`;
+  };
+  assert.is(await owner('owned/foo'), '100:200');
+  assert.is(await owner('owned/sub/bar'), '100:200');
+  assert.is(await owner('owned/sub'), '0:0', 'sub/ has no entry of its own in the tar');
 });
 
 test('without --unpack a remote archive is kept as a file (BuildKit default)', async () => {

@@ -13,6 +13,6 @@ export async function unpackDownloaded(file: string, rootfs: string, destPath: s
   const compression = await archiveCompression(file);
   if (compression === undefined) return false;
   const dir = await mkdirAllInRoot(rootfs, destPath, owner);
-  await extractArchive(file, compression, dir, { owner, signal });
+  await extractArchive(file, compression, dir, { owner, signal }); // --chown owns every entry, as for a local archive
   return true;
 }
