@@ -38,7 +38,8 @@ if (e2eReady('shell completion', ['bash', 'zsh'])) {
   test('bash: commands, flags, choices and image names', () => {
     assert.equal(bash('kiln', 'bu'), ['build']);
     assert.equal(bash('kiln', '--root', '/x', 'im'), ['images', 'import']);
-    assert.equal(bash('kiln', 'build', '--pro'), ['--progress']);
+    assert.equal(bash('kiln', 'build', '--prog'), ['--progress']);
+    assert.equal(bash('kiln', 'build', '--pro').sort(), ['--progress', '--provenance']);
     assert.equal(bash('kiln', 'build', '--progress', 'p'), ['plain']);
     assert.equal(bash('kiln', 'completion', ''), ['bash', 'zsh']);
     assert.equal(bash(fake, '--root', '/r', 'run', ''), ['app:1', 'other:latest']);

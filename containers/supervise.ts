@@ -68,15 +68,20 @@ export async function supervise(record: ContainerRecord, deps: SuperviseDeps, op
       await records.writeState(record.id, { ...base, status: 'running', startedAt: startedAt.toISOString(), restartCount });
       const outcome = await runOnce(record, deps, log, options, first);
       const finishedAt = new Date().toISOString();
-      if (!outcome.ok) {
-        const state: ContainerState = { status: first ? 'created' : 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode: outcome.exitCode, error: outcome.message, restartCount };
-        await records.writeState(record.id, state);
-        if (first) throw outcome.error;
-      } else {
-        await records.writeState(record.id, { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode: outcome.exitCode, error: '', restartCount, ...(outcome.oomKilled === true ? { oomKilled: true } : {}) });
-      }
       exitCode = outcome.exitCode;
-      if (options.signal?.aborted === true || !shouldRestart(record.restart, exitCode, restartCount, existsSync(paths.stop))) break;
+      if (!outcome.ok && first) {
+        await records.writeState(record.id, { status: 'created', startedAt: startedAt.toISOString(), finishedAt, exitCode, error: outcome.message, restartCount });
+        throw outcome.error;
+      }
+      // Decided before any state is written: a container about to restart never reads `exited` in between
+      // (`kiln wait` would return at a restart).
+      if (options.signal?.aborted === true || !shouldRestart(record.restart, exitCode, restartCount, existsSync(paths.stop))) {
+        const final: ContainerState = outcome.ok
+          ? { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode, error: '', restartCount, ...(outcome.oomKilled === true ? { oomKilled: true } : {}) }
+          : { status: 'exited', startedAt: startedAt.toISOString(), finishedAt, exitCode, error: outcome.message, restartCount };
+        await records.writeState(record.id, final);
+        break;
+      }
       delay = nextDelay(delay, Date.now() - startedAt.getTime());
       await records.writeState(record.id, { ...base, status: 'restarting', startedAt: startedAt.toISOString(), finishedAt, exitCode, restartCount });
       // A stop during the delay: the container stays exited.
