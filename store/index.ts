@@ -7,6 +7,20 @@ export { importRootfs, type ImportOptions } from './image/import.js';
 export { saveImages, type ArchiveFormat, type SaveOptions } from './image/save.js';
 export { loadArchive, type LoadResult } from './image/load.js';
 export { chainIDs, writeImage, createdNow } from './image/write.js';
+export {
+  ATTESTATION_MANIFEST,
+  contentSink,
+  IN_TOTO_MEDIA_TYPE,
+  isAttestationEntry,
+  PREDICATE_TYPE_ANNOTATION,
+  REFERENCE_DIGEST,
+  REFERENCE_TYPE,
+  retargetStatement,
+  UNKNOWN_PLATFORM,
+  writeAttestedIndex,
+  type BlobSink,
+  type StatementBlob,
+} from './image/attestation.js';
 export { familiarName, normalizeName, parseReference, formatReference, type Reference } from './image/reference.js';
 // The OCI types live in the oci/ leaf; re-exported so callers of the store keep one import.
 export { MediaType, REF_NAME, hostPlatform, isGzipLayer } from '../oci/index.js';

@@ -8,7 +8,8 @@
 import type { Digest } from '../../util/digest.js';
 import { isDigest } from '../../util/digest.js';
 import { IndexFile, refName } from './index-file.js';
-import type { Descriptor, ImageConfig, Manifest } from '../../oci/index.js';
+import { MediaType, type Descriptor, type ImageConfig, type Index, type Manifest } from '../../oci/index.js';
+import { isAttestationEntry } from './attestation.js';
 import { familiarName, parseReference } from './reference.js';
 import type { ImageStore } from './store.js';
 import { chainIDs } from './write.js';
@@ -59,6 +60,35 @@ type Inspected = { damage: string | undefined; chainIDs: Digest[] };
 async function inspectImage(images: ImageStore, desc: Descriptor, state: BlobStateOf): Promise<Inspected> {
   const bad = (damage: string): Inspected => ({ damage, chainIDs: [] });
   if (!isDigest(desc.digest)) return bad(`its index entry has an invalid digest ${JSON.stringify(desc.digest)}`);
+  if (desc.mediaType === MediaType.index || desc.mediaType === MediaType.dockerManifestList) return inspectIndex(images, desc.digest, state);
+  return inspectManifest(images, desc, state);
+}
+
+/** An image stored as an index (with attestations): its image manifest whole, and each attestation manifest's blobs present and intact. */
+async function inspectIndex(images: ImageStore, digest: Digest, state: BlobStateOf): Promise<Inspected> {
+  const bad = (damage: string): Inspected => ({ damage, chainIDs: [] });
+  const idx = await readJson<Index>(images, 'index', digest, state);
+  if (typeof idx === 'string') return bad(idx);
+  if (!Array.isArray(idx.manifests)) return bad(`index ${digest} has no manifests list`);
+  let image: Inspected | undefined;
+  for (const d of idx.manifests) {
+    if (!isDigest(d.digest)) return bad(`index ${digest} lists an invalid digest ${JSON.stringify(d.digest)}`);
+    if (!isAttestationEntry(d)) {
+      image ??= await inspectManifest(images, d, state);
+      continue;
+    }
+    const m = await readJson<Manifest>(images, 'attestation manifest', d.digest, state);
+    if (typeof m === 'string') return bad(m);
+    for (const b of [m.config, ...(Array.isArray(m.layers) ? m.layers : [])]) {
+      const s = isDigest(b.digest) ? await state(b.digest) : 'missing';
+      if (s !== 'ok') return bad(`attestation blob ${b.digest} is ${s}`);
+    }
+  }
+  return image ?? bad(`index ${digest} holds no image manifest`);
+}
+
+async function inspectManifest(images: ImageStore, desc: Descriptor, state: BlobStateOf): Promise<Inspected> {
+  const bad = (damage: string): Inspected => ({ damage, chainIDs: [] });
   const m = await readJson<Manifest>(images, 'manifest', desc.digest, state);
   if (typeof m === 'string') return bad(m);
   if (typeof m.config !== 'object' || !Array.isArray(m.layers)) return bad(`manifest ${desc.digest} is not an image manifest`);

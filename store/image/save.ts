@@ -12,6 +12,7 @@ import { digestHex, type Digest } from '../../util/digest.js';
 import { MediaType, REF_NAME, type Descriptor, type Index } from '../../oci/index.js';
 import { familiarName, normalizeName, parseReference } from './reference.js';
 import type { ImageRecord, ImageStore } from './store.js';
+import { isAttestationEntry } from './attestation.js';
 
 export type ArchiveFormat = 'docker' | 'oci';
 
@@ -72,12 +73,14 @@ async function writeArchive(store: ImageStore, selected: readonly Selected[], p:
     blobs.set(image.manifest.digest, image.manifest.size);
     blobs.set(m.config.digest, m.config.size);
     for (const l of m.layers) blobs.set(l.digest, l.size);
+    // An image stored as an index keeps its attestation manifests in the archive (BuildKit's oci exporter does too).
+    for (const [d, size] of await attestationBlobs(store, image)) blobs.set(d, size);
     legacy.push({
       Config: blobPath(m.config.digest),
       RepoTags: names.map((n) => familiarName(parseReference(n))),
       Layers: m.layers.map((l) => blobPath(l.digest)),
     });
-    for (const n of names.length > 0 ? names : [undefined]) manifests.push(indexEntry(image.manifest, n, format));
+    for (const n of names.length > 0 ? names : [undefined]) manifests.push(indexEntry(image.index ?? image.manifest, n, format));
   }
   await entry(p, { name: 'blobs/', type: 'directory', mode: 0o755 });
   await entry(p, { name: 'blobs/sha256/', type: 'directory', mode: 0o755 });
@@ -86,6 +89,20 @@ async function writeArchive(store: ImageStore, selected: readonly Selected[], p:
   const index: Index = { schemaVersion: 2, mediaType: MediaType.index, manifests };
   await entry(p, { name: 'index.json', mode: 0o644 }, JSON.stringify(index));
   if (format === 'docker') await entry(p, { name: 'manifest.json', mode: 0o644 }, JSON.stringify(legacy));
+}
+
+/** The index and attestation blobs of an image stored as an index (none for a plain manifest). */
+async function attestationBlobs(store: ImageStore, image: ImageRecord): Promise<Map<Digest, number>> {
+  const out = new Map<Digest, number>();
+  if (image.index === undefined) return out;
+  out.set(image.index.digest, image.index.size);
+  for (const d of await store.indexEntries(image)) {
+    if (!isAttestationEntry(d)) continue;
+    out.set(d.digest, d.size);
+    const m = await store.manifest(d);
+    for (const b of [m.config, ...m.layers]) out.set(b.digest, b.size);
+  }
+  return out;
 }
 
 function indexEntry(manifest: Descriptor, name: string | undefined, format: ArchiveFormat): Descriptor {

@@ -7,7 +7,8 @@ import { readVerified, type ContentStore } from '../../cache/index.js';
 import { isDigest, type Digest } from '../../util/digest.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../util/errors.js';
 import { IndexFile, refName, withRefName } from './index-file.js';
-import { MediaType, type Descriptor, type ImageConfig, type Manifest } from '../../oci/index.js';
+import { hostPlatform, MediaType, type Descriptor, type ImageConfig, type Index, type Manifest } from '../../oci/index.js';
+import { isAttestationEntry } from './attestation.js';
 import { familiarName, normalizeName, parseReference } from './reference.js';
 import { rootLayout } from '../../util/root-layout.js';
 
@@ -17,6 +18,12 @@ export interface ImageRecord {
   readonly id: Digest;
   /** Normalized references, e.g. `docker.io/library/app:latest`. */
   readonly names: readonly string[];
+  /**
+   * The image index the image is stored as when it carries attestations
+   * (`kiln build --provenance/--sbom`): `manifest` is its platform manifest,
+   * and its other entries are attestation manifests (platform unknown/unknown).
+   */
+  readonly index?: Descriptor;
 }
 
 /** See the module comment. Construct with {@link ImageStore.open}. */
@@ -49,8 +56,43 @@ export class ImageStore {
       byDigest.set(d.digest, entry);
     }
     const out: ImageRecord[] = [];
-    for (const e of byDigest.values()) out.push({ manifest: e.manifest, names: e.names, id: await this.#configDigest(e.manifest) });
+    for (const e of byDigest.values()) {
+      if (!isIndexType(e.manifest.mediaType)) {
+        out.push({ manifest: e.manifest, names: e.names, id: await this.#configDigest(e.manifest) });
+        continue;
+      }
+      const manifest = await this.#platformManifest(e.manifest);
+      out.push({ manifest, names: e.names, id: await this.#configDigest(manifest), index: e.manifest });
+    }
     return out;
+  }
+
+  /** What index.json holds for `image`: its index, or its manifest. */
+  static stored(image: ImageRecord): Descriptor {
+    return image.index ?? image.manifest;
+  }
+
+  /** The entries of an image's index (empty for an image stored as a plain manifest). */
+  async indexEntries(image: ImageRecord): Promise<readonly Descriptor[]> {
+    if (image.index === undefined) return [];
+    return (JSON.parse((await readVerified(this.content, image.index.digest)).toString('utf8')) as Index).manifests;
+  }
+
+  /** Index digest → its platform manifest; immutable content, so the answer never changes. */
+  readonly #platformOf = new Map<string, Descriptor>();
+
+  /** The runnable manifest of an index kiln stored: the host's platform, never an attestation manifest. */
+  async #platformManifest(index: Descriptor): Promise<Descriptor> {
+    const known = this.#platformOf.get(index.digest);
+    if (known !== undefined) return known;
+    const idx = JSON.parse((await readVerified(this.content, index.digest)).toString('utf8')) as Index;
+    const runnable = (Array.isArray(idx.manifests) ? idx.manifests : []).filter((d) => !isAttestationEntry(d) && !isIndexType(d.mediaType));
+    const host = hostPlatform();
+    const chosen = runnable.find((d) => d.platform?.os === host.os && d.platform.architecture === host.architecture) ?? runnable[0];
+    if (chosen === undefined) throw new FailedPreconditionError(`image index ${index.digest} holds no image manifest`);
+    const { platform: _p, annotations: _a, ...plain } = chosen;
+    this.#platformOf.set(index.digest, plain);
+    return plain;
   }
 
   /** Manifest digest → config digest; both are immutable content, so the answer never changes. */
@@ -69,7 +111,7 @@ export class ImageStore {
     }
     const hex = ref.startsWith('sha256:') ? ref.slice(7) : ref;
     if (/^[a-f0-9]{4,64}$/.test(hex)) {
-      const hits = images.filter((i) => i.id.slice(7).startsWith(hex) || i.manifest.digest.slice(7).startsWith(hex));
+      const hits = images.filter((i) => i.id.slice(7).startsWith(hex) || i.manifest.digest.slice(7).startsWith(hex) || (i.index?.digest.slice(7).startsWith(hex) ?? false));
       if (hits.length === 1 && hits[0] !== undefined) return hits[0];
       if (hits.length > 1) throw new InvalidArgumentError(`image id prefix ${ref} is ambiguous: ${hits.length} images match`);
     }
@@ -107,7 +149,7 @@ export class ImageStore {
   /** Adds `name` to the image `ref` names. */
   async tag(ref: string, name: string): Promise<void> {
     const image = await this.get(ref);
-    await this.put(image.manifest, [name]);
+    await this.put(ImageStore.stored(image), [name]);
   }
 
   /**
@@ -126,18 +168,27 @@ export class ImageStore {
     const untag = byName && name !== undefined ? [name] : [...image.names];
     const deleted = image.names.length - untag.length === 0;
     await this.#index.update((ds) =>
-      ds.filter((d) => d.digest !== image.manifest.digest || (!deleted && !untag.includes(refName(d) ?? ''))),
+      ds.filter((d) => d.digest !== ImageStore.stored(image).digest || (!deleted && !untag.includes(refName(d) ?? ''))),
     );
     return { untagged: untag.map((n) => familiarName(parseReference(n))), deleted: deleted ? image.id : undefined };
   }
 
-  /** Every blob digest the stored images reference (manifests, configs, layers). */
+  /** Every blob digest the stored images reference (indexes, manifests, configs, layers, attestations). */
   async referencedBlobs(): Promise<Set<Digest>> {
     const out = new Set<Digest>();
     for (const image of await this.list()) {
       out.add(image.manifest.digest);
       out.add(image.id);
       for (const l of (await this.manifest(image)).layers) out.add(l.digest);
+      if (image.index === undefined) continue;
+      out.add(image.index.digest);
+      for (const d of await this.indexEntries(image)) {
+        if (!isAttestationEntry(d) || !isDigest(d.digest)) continue;
+        out.add(d.digest);
+        const m = await this.manifest(d);
+        out.add(m.config.digest as Digest);
+        for (const l of m.layers) out.add(l.digest);
+      }
     }
     return out;
   }
@@ -158,6 +209,10 @@ export class ImageStore {
     if (!isDigest(m.config.digest)) throw new FailedPreconditionError(`manifest ${manifest.digest}: bad config digest`);
     return m.config.digest;
   }
+}
+
+function isIndexType(mediaType: string): boolean {
+  return mediaType === MediaType.index || mediaType === MediaType.dockerManifestList;
 }
 
 function tryNormalize(ref: string): string | undefined {
