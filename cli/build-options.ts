@@ -36,8 +36,10 @@ export function parseOutput(spec: string): BuildOutput {
   }
   const type = fields.get('type');
   if (type === 'image' || type === 'registry') {
-    if (type === 'registry') throw new InvalidArgumentError('--output type=registry: pushing is not implemented yet');
-    return { type: 'image' };
+    // buildx: type=registry is type=image,push=true; the image is pushed to every -t name (and kept in the local store).
+    const push = type === 'registry' || fields.get('push') === 'true';
+    if (fields.has('name')) throw new InvalidArgumentError(`--output type=${type},name=…: name the image with -t`);
+    return push ? { type: 'image', push: true } : { type: 'image' };
   }
   if (type !== 'oci' && type !== 'docker' && type !== 'tar' && type !== 'local') {
     throw new InvalidArgumentError(`invalid --output ${JSON.stringify(spec)}: type must be image, oci, docker, tar or local`);

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError, NotImplementedError } from '../util/errors.js';
+import type { AttestRequest } from '../frontend/index.js';
 
 /** The buildx flags as commander collects them. */
 export interface BuildxFlags {
@@ -54,11 +55,8 @@ export function addBuildxOptions(cmd: Command): Command {
     .option('--ssh <spec>', 'SSH agent socket or keys for RUN --mount=type=ssh: default|ID[=SOCKET|KEY] (repeatable)', many, []);
 }
 
-/** An attestation kiln is asked to attach. */
-export interface AttestRequest {
-  readonly provenance?: { readonly mode: 'min' | 'max' };
-  readonly sbom?: boolean;
-}
+/** The attestations kiln is asked to attach (the builder's request type). */
+export type { AttestRequest };
 
 /** Checks the flags kiln cannot honour and the attestations asked for; `warn` prints one warning line. */
 export function checkBuildxFlags(flags: BuildxFlags, warn: (message: string) => void): AttestRequest {
@@ -84,7 +82,7 @@ function checkEntitlement(e: string): void {
 
 /** `--provenance`, `--sbom` and `--attest` folded together (a later flag wins, as buildx). */
 function attestations(flags: BuildxFlags): AttestRequest {
-  let provenance: { mode: 'min' | 'max' } | undefined;
+  let provenance: { mode: 'min' | 'max'; builderId?: string } | undefined;
   let sbom: boolean | undefined;
   const specs: string[] = [...flags.attest];
   if (flags.provenance !== undefined) specs.push(`type=provenance,${boolOrFields('--provenance', flags.provenance)}`);
@@ -98,7 +96,8 @@ function attestations(flags: BuildxFlags): AttestRequest {
       case 'provenance': {
         const mode = f.get('mode') ?? 'min';
         if (mode !== 'min' && mode !== 'max') throw new InvalidArgumentError(`invalid provenance mode ${JSON.stringify(mode)}: expected min or max`);
-        provenance = on ? { mode } : undefined;
+        const builderId = f.get('builder-id');
+        provenance = on ? { mode, ...(builderId === undefined ? {} : { builderId }) } : undefined;
         break;
       }
       case 'sbom':

@@ -6,7 +6,22 @@
  * See https://github.com/opencontainers/distribution-spec/blob/main/spec.md#push
  */
 import PQueue from 'p-queue';
-import { MediaType, parseReference, type ImageStore, type Reference } from '../store/index.js';
+import {
+  contentSink,
+  hostPlatform,
+  ImageStore,
+  isAttestationEntry,
+  MediaType,
+  parseReference,
+  readStatements,
+  retargetStatement,
+  writeAttestedIndex,
+  type BlobSink,
+  type Descriptor,
+  type ImageRecord,
+  type Index,
+  type Reference,
+} from '../store/index.js';
 import { sha256, type Digest } from '../util/digest.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { repositoryScope } from './auth.js';
@@ -73,16 +88,48 @@ export async function push(images: ImageStore, localRef: string, targetRef?: str
     layers,
     ...(manifest.annotations === undefined ? {} : { annotations: manifest.annotations }),
   };
-  const digest = await putManifest(ctx, tag, JSON.stringify(remote));
+  const body = JSON.stringify(remote);
   const ref = `${subject}`;
+  if (image.index !== undefined) {
+    // An attested image: the platform manifest goes up by digest, then its attestations and the index under the tag.
+    const m = await putManifest(ctx, sha256(body), body);
+    const index = await pushAttestations(images, image, ctx, { mediaType: MediaType.manifest, digest: m, size: Buffer.byteLength(body) }, tag);
+    options.progress?.({ kind: 'manifest', ref, digest: index.digest });
+    return { ref, ...index };
+  }
+  const digest = await putManifest(ctx, tag, body);
   options.progress?.({ kind: 'manifest', ref, digest });
-  return { ref, digest, size: Buffer.byteLength(JSON.stringify(remote)) };
+  return { ref, digest, size: Buffer.byteLength(body) };
+}
+
+/**
+ * The attestation manifest of an attested image, made again about `pushed`
+ * (the registry's form of the image manifest: gzip layers, another digest
+ * than the local one), and the index holding both, put under `tag`.
+ */
+async function pushAttestations(images: ImageStore, image: ImageRecord, ctx: PushContext, pushed: Descriptor, tag: string): Promise<{ digest: Digest; size: number }> {
+  const local = JSON.parse((await images.content.readAll(ImageStore.stored(image).digest)).toString('utf8')) as Index;
+  const platform = local.manifests.find((d) => !isAttestationEntry(d))?.platform ?? hostPlatform();
+  const statements = (await readStatements(images.content, local)).map((s) => ({ ...s, bytes: retargetStatement(s.bytes, image.manifest.digest, pushed.digest) }));
+  let top: { digest: Digest; size: number } | undefined;
+  const sink: BlobSink = async (bytes, digest, kind) => {
+    if (kind === 'blob') {
+      await contentSink(images.content)(bytes, digest, kind);
+      await pushBlob(ctx, digest, bytes.length);
+      return;
+    }
+    await putManifest(ctx, kind === 'index' ? tag : digest, bytes.toString('utf8'), kind === 'index' ? MediaType.index : MediaType.manifest);
+    if (kind === 'index') top = { digest, size: bytes.length };
+  };
+  await writeAttestedIndex(sink, pushed, platform, statements, local.annotations);
+  if (top === undefined) throw new Error('internal: no index was pushed');
+  return top;
 }
 
 /** PUT /v2/<name>/manifests/<tag>; checks the digest the registry reports. */
-export async function putManifest(ctx: PushContext, tag: string, body: string): Promise<Digest> {
+export async function putManifest(ctx: PushContext, tag: string, body: string, mediaType: string = MediaType.manifest): Promise<Digest> {
   const digest = sha256(body);
-  const res = await ctx.client.send({ method: 'PUT', url: `/v2/${ctx.path}/manifests/${tag}`, scopes: ctx.scopes, headers: { 'content-type': MediaType.manifest }, body: () => body, signal: ctx.signal });
+  const res = await ctx.client.send({ method: 'PUT', url: `/v2/${ctx.path}/manifests/${tag}`, scopes: ctx.scopes, headers: { 'content-type': mediaType }, body: () => body, signal: ctx.signal });
   if (res.status !== 201 && res.status !== 200) throw await ctx.client.error(res, `manifest ${ctx.subject}`);
   await res.body?.cancel();
   const reported = res.headers.get('docker-content-digest');

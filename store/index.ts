@@ -15,6 +15,7 @@ export {
   PREDICATE_TYPE_ANNOTATION,
   REFERENCE_DIGEST,
   REFERENCE_TYPE,
+  readStatements,
   retargetStatement,
   UNKNOWN_PLATFORM,
   writeAttestedIndex,

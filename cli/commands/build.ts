@@ -7,12 +7,12 @@ import type { CliContext } from '../context.js';
 import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret } from '../build-options.js';
 import { workerFor } from './image-cmds.js';
 import { STDOUT_DEST, type BuildOutput, type BuildRequest } from '../../frontend/index.js';
-import { InvalidArgumentError, NotImplementedError } from '../../util/errors.js';
+import { InvalidArgumentError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
 import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
 import type { RunExtras } from '../../frontend/index.js';
 import type { BuildInput } from '../build-input.js';
-import { addBuildxOptions, checkBuildxFlags, parseAnnotations, parseBuildContexts, type BuildxFlags } from '../buildx-flags.js';
+import { addBuildxOptions, checkBuildxFlags, parseAnnotations, parseBuildContexts, type AttestRequest, type BuildxFlags } from '../buildx-flags.js';
 
 interface BuildFlags extends BuildxFlags {
   file?: string;
@@ -34,6 +34,8 @@ interface BuildFlags extends BuildxFlags {
   maxParallelism?: number;
   cacheFrom: CacheFromSpec[];
   cacheTo: CacheToSpec[];
+  /** What checkBuildxFlags made of --provenance, --sbom and --attest. */
+  attestations?: AttestRequest;
 }
 
 export function makeBuildCommand(ctx: CliContext): Command {
@@ -87,8 +89,8 @@ async function runExtrasOf(flags: BuildxFlags): Promise<RunExtras> {
 
 async function runBuild(ctx: CliContext, contextArg: string, flags: BuildFlags, cmd: Command): Promise<number> {
   const attest = checkBuildxFlags(flags, (m) => ctx.stderr(`warning: ${m}\n`));
-  if (attest.provenance !== undefined) throw new NotImplementedError(`--provenance mode=${attest.provenance.mode}`);
-  if (attest.sbom === true) throw new NotImplementedError('--sbom=true');
+  flags.attestations = attest;
+  if (flags.output.some((o) => o.type === 'image' && o.push === true)) flags.push = true;
   if (flags.push === true && flags.tag.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
   const { buildInput } = await import('../build-input.js');
   const input = await buildInput(contextArg, flags.file, process.stdin);
@@ -134,6 +136,7 @@ async function buildFrom(ctx: CliContext, input: BuildInput, flags: BuildFlags, 
     annotations: parseAnnotations(flags.annotation),
     contexts: parseBuildContexts(flags.buildContext),
     ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }),
+    ...(flags.attestations === undefined || Object.keys(flags.attestations).length === 0 ? {} : { attest: flags.attestations }),
   };
   const w = await workerFor(cmd);
   if (flags.dryRun === true) {

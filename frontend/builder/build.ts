@@ -32,10 +32,12 @@ export async function build(request: BuildRequest, worker: Worker, options: Buil
   if (request.push === true && tags.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
   checkCacheTo(request.cacheTo ?? []);
   const t = Date.now();
+  const startedOn = new Date(t);
   progress.write({ type: 'build.step.started', step: 'def', name: `[internal] load build definition from ${request.dockerfile.filename}`, time: t });
   progress.write({ type: 'build.step.completed', step: 'def', time: t, durationMs: 0 });
   const scope = buildScope(worker, request);
   const solution = await solve(scope, progress, options.signal);
+  const finishedOn = new Date();
   for (const w of solution.plan.warnings) progress.write({ type: 'build.warning', message: w.message, time: Date.now() });
-  return exportOutputs(scope, solution, tags, progress, options.signal);
+  return exportOutputs(scope, solution, tags, progress, options.signal, { startedOn, finishedOn });
 }

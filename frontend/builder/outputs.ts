@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { saveImages } from '../../store/index.js';
+import { saveImages, type Descriptor } from '../../store/index.js';
+import { attestImage, type BuildTimes } from './attestations.js';
 import { whileWriting } from '../../util/no-space.js';
 import type { BuildProgress } from './progress.js';
 import { STDOUT_DEST, type BuildOutcome, type BuildOutput } from './request.js';
@@ -21,44 +22,48 @@ import { viewOf } from './views.js';
 const run = promisify(execFile);
 
 /** Names, writes and pushes what `solution` built, as its request says; `tags` are normalized names. */
-export async function exportOutputs(scope: BuildScope, solution: Solution, tags: readonly string[], progress: BuildProgress, signal: AbortSignal | undefined): Promise<BuildOutcome> {
+export async function exportOutputs(scope: BuildScope, solution: Solution, tags: readonly string[], progress: BuildProgress, signal: AbortSignal | undefined, times: BuildTimes): Promise<BuildOutcome> {
   const { worker, request } = scope;
   const t = (): number => Date.now();
   const started = t();
   const status = (text: string, done = true): void => progress.write({ type: 'build.step.status', step: 'export', status: text, done, time: t() });
   progress.write({ type: 'build.step.started', step: 'export', name: 'exporting to image', time: started });
   const outputs = request.outputs === undefined || request.outputs.length === 0 ? [{ type: 'image' as const }] : request.outputs;
+  // With attestations the image is an index (its manifest plus an attestation manifest), stored, saved and pushed as such.
+  const attested = await whileWriting(worker.layout.root, 'writing the attestations', () => attestImage(scope, solution, tags, times));
+  if (attested !== undefined) status(`exporting attestation manifest, index ${attested.digest}`);
+  const stored = attested ?? solution.manifest;
   let names: readonly string[] = [];
   if (outputs.some((o) => o.type === 'image')) {
-    await whileWriting(worker.layout.root, 'naming the image', () => worker.images.put(solution.manifest, tags));
+    await whileWriting(worker.layout.root, 'naming the image', () => worker.images.put(stored, tags));
     names = tags;
     status(`writing image ${solution.imageId}`);
     for (const n of tags) status(`naming to ${n}`);
   }
-  for (const o of outputs) if (o.type !== 'image') await writeOutput(scope, solution, o, tags);
+  for (const o of outputs) if (o.type !== 'image') await writeOutput(scope, solution, stored, o, tags);
   const pushed: { ref: string; digest: string; size: number }[] = [];
   if (request.push === true) {
     const { push } = await import('../../registry/index.js');
     for (const n of tags) {
       status(`pushing ${n}`, false);
-      const r = await push(worker.images, solution.manifest.digest, n, { ...worker.registry, ...(signal === undefined ? {} : { signal }) });
+      const r = await push(worker.images, stored.digest, n, { ...worker.registry, ...(signal === undefined ? {} : { signal }) });
       status(`pushing ${n}`);
       status(`pushed ${r.ref}@${r.digest}`);
       pushed.push({ ref: r.ref, digest: r.digest, size: r.size });
     }
   }
   progress.write({ type: 'build.step.completed', step: 'export', time: t(), durationMs: t() - started });
-  return { imageId: solution.imageId, manifest: solution.manifest, names, pushed };
+  return { imageId: solution.imageId, manifest: stored, names, pushed };
 }
 
 /** One output besides the image store. */
-async function writeOutput(scope: BuildScope, solution: Solution, o: Exclude<BuildOutput, { type: 'image' }>, tags: readonly string[]): Promise<void> {
+async function writeOutput(scope: BuildScope, solution: Solution, image: Descriptor, o: Exclude<BuildOutput, { type: 'image' }>, tags: readonly string[]): Promise<void> {
   const { images } = scope.worker;
   if (o.type === 'oci' || o.type === 'docker') {
-    const stored = await images.get(solution.manifest.digest).then(() => true).catch(() => false);
-    if (!stored) await images.put(solution.manifest, []);
+    const stored = await images.get(image.digest).then((r) => (r.index ?? r.manifest).digest === image.digest).catch(() => false);
+    if (!stored) await images.put(image, []);
     // The archive names the image by the build's -t names (none: unnamed), never by other names it has in the store.
-    const save = (out: Writable): Promise<void> => saveImages(images, [solution.manifest.digest], out, o.type === 'oci' ? 'oci' : 'docker', { names: tags });
+    const save = (out: Writable): Promise<void> => saveImages(images, [image.digest], out, o.type === 'oci' ? 'oci' : 'docker', { names: tags });
     if (o.dest === STDOUT_DEST) await toStdout(save);
     else await atomicFile(o.dest, async (fh) => save(fh.createWriteStream()));
     return;

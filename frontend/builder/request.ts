@@ -15,7 +15,7 @@ import type { NamedContexts } from '../plan/index.js';
  * rootfs, or the rootfs copied into a directory.
  */
 export type BuildOutput =
-  | { readonly type: 'image' }
+  | { readonly type: 'image'; readonly push?: true }
   | { readonly type: 'oci' | 'docker' | 'tar' | 'local'; readonly dest: string };
 
 /** An archive output's `dest` that means the process's stdout (`-o -`); nothing else is written there then. */
@@ -74,12 +74,23 @@ export interface BuildRequest {
   readonly runExtras?: RunExtras;
   /** `--ssh`: agent sockets by id, for `RUN --mount=type=ssh`; never part of a cache key. */
   readonly sshAgents?: ReadonlyMap<string, string>;
+  /** `--provenance`, `--sbom`, `--attest`: attestations attached to the image (which is then stored and pushed as an index). */
+  readonly attest?: AttestRequest;
+}
+
+/** The attestations a build attaches, as BuildKit does (see frontend/attest). */
+export interface AttestRequest {
+  /** A SLSA v0.2 provenance statement; `min` leaves out build-arg values, secret ids and the build steps. */
+  readonly provenance?: { readonly mode: 'min' | 'max'; readonly builderId?: string };
+  /** An SPDX SBOM of the final rootfs's package databases. */
+  readonly sbom?: boolean;
 }
 
 /** What a build produced. */
 export interface BuildOutcome {
   /** The image config's digest (what `docker build` prints). */
   readonly imageId: string;
+  /** What the image is stored (and pushed) as: its manifest, or with attestations the index holding it and them. */
   readonly manifest: Descriptor;
   /** The names it was stored under (normalized tags; empty without an `image` output or tags). */
   readonly names: readonly string[];

@@ -6,7 +6,7 @@
 import type { Range } from '../../parser/runtime.js';
 import { planBuild, type BuildPlan, type PlannedStage, type Step } from '../plan/index.js';
 import { Solver, VertexError, type Edge, type Solved } from '../../solver/index.js';
-import { hostPlatform, writeImage, type Descriptor, type ImageRecord, type Platform } from '../../store/index.js';
+import { hostPlatform, normalizeName, writeImage, type Descriptor, type ImageRecord, type Platform } from '../../store/index.js';
 import { exportCache, importCache } from '../../remotecache/index.js';
 import { FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
 import { asNoSpace, isNoSpace, whileWriting } from '../../util/no-space.js';
@@ -29,6 +29,8 @@ export interface Solution {
   readonly imageId: string;
   /** The target's final result (its snapshot is undefined for an empty rootfs). */
   readonly rootfs: StepResult;
+  /** The result of every executed step of the target's stage and the stages it is built on (for provenance). */
+  readonly steps: ReadonlyMap<Step, StepResult>;
 }
 
 /** Plans `request` (parse, stages, ARGs, base images, pulled when missing) without running anything. */
@@ -51,9 +53,19 @@ export async function plan(request: BuildRequest, worker: Worker, signal?: Abort
       });
       // Recorded as used: a concurrent `kiln prune --all` keeps the base's data while this build reads it.
       if (!(await worker.content.has(image.manifest.digest))) throw new NotFoundError(`image ${ref}: its manifest ${image.manifest.digest} is gone; pull or build it again`);
-      return { ref: image.names[0] ?? image.id, config: await worker.images.config(image) };
+      // The name FROM used when the image has it (provenance names that material), else its first name.
+      const named = tryNormalize(ref);
+      return { ref: named !== undefined && image.names.includes(named) ? named : image.names[0] ?? image.id, config: await worker.images.config(image) };
     },
   });
+}
+
+function tryNormalize(ref: string): string | undefined {
+  try {
+    return normalizeName(ref);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Pulls a base image that is not in the local store (or `--pull`); the registry client is loaded only then. */
@@ -97,7 +109,7 @@ export async function solve(scope: BuildScope, progress: BuildProgress, signal: 
     });
     for (const spec of request.cacheTo ?? []) await exportCache(worker, spec, { records: solved.records, top: rootfs.snapshot }, cacheOptions);
     const imageId = (await worker.images.manifest(manifest)).config.digest;
-    return { plan: p, manifest, imageId, rootfs };
+    return { plan: p, manifest, imageId, rootfs, steps: results };
   } finally {
     await solver.close().catch(() => undefined);
     await scope.saveContextCache().catch(() => undefined);

@@ -10,7 +10,7 @@
  * which every registry accepts).
  * See https://github.com/moby/buildkit/blob/master/docs/attestations/attestation-storage.md
  */
-import type { ContentStore } from '../../cache/index.js';
+import { readVerified, type ContentStore } from '../../cache/index.js';
 import { sha256, type Digest } from '../../util/digest.js';
 import { MediaType, type Descriptor, type Index, type Manifest, type Platform } from '../../oci/index.js';
 
@@ -29,8 +29,11 @@ export interface StatementBlob {
   readonly bytes: Buffer;
 }
 
-/** Where the blobs of an attestation index go: the local content store, or a registry upload. */
-export type BlobSink = (bytes: Buffer, digest: Digest) => Promise<void>;
+/**
+ * Where the blobs of an attestation index go: the local content store, or a
+ * registry (blobs uploaded, manifests put by digest, the index put under the tag).
+ */
+export type BlobSink = (bytes: Buffer, digest: Digest, kind: 'blob' | 'manifest' | 'index') => Promise<void>;
 
 /** True for an index entry that is an attestation manifest (not a runnable image). */
 export function isAttestationEntry(d: Descriptor): boolean {
@@ -47,16 +50,16 @@ export async function writeAttestedIndex(sink: BlobSink, image: Descriptor, plat
   const layers: Descriptor[] = [];
   for (const s of statements) {
     const digest = sha256(s.bytes);
-    await sink(s.bytes, digest);
+    await sink(s.bytes, digest, 'blob');
     layers.push({ mediaType: IN_TOTO_MEDIA_TYPE, digest, size: s.bytes.length, annotations: { [PREDICATE_TYPE_ANNOTATION]: s.predicateType } });
   }
   const config = Buffer.from(JSON.stringify({ architecture: UNKNOWN_PLATFORM.architecture, os: UNKNOWN_PLATFORM.os, config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }));
   const configDigest = sha256(config);
-  await sink(config, configDigest);
+  await sink(config, configDigest, 'blob');
   const manifest: Manifest = { schemaVersion: 2, mediaType: MediaType.manifest, config: { mediaType: MediaType.config, digest: configDigest, size: config.length }, layers };
   const mBytes = Buffer.from(JSON.stringify(manifest));
   const mDigest = sha256(mBytes);
-  await sink(mBytes, mDigest);
+  await sink(mBytes, mDigest, 'manifest');
   const { annotations: _drop, platform: _p, ...plain } = image;
   const index: Index = {
     schemaVersion: 2,
@@ -69,15 +72,29 @@ export async function writeAttestedIndex(sink: BlobSink, image: Descriptor, plat
   };
   const iBytes = Buffer.from(JSON.stringify(index));
   const iDigest = sha256(iBytes);
-  await sink(iBytes, iDigest);
+  await sink(iBytes, iDigest, 'index');
   return { mediaType: MediaType.index, digest: iDigest, size: iBytes.length };
 }
 
-/** A sink writing into the local content store. */
+/** A sink writing everything into the local content store. */
 export function contentSink(content: ContentStore): BlobSink {
   return async (bytes, digest) => {
     if (!(await content.has(digest))) await content.writeBuffer(bytes, { digest });
   };
+}
+
+/** The statements of a stored attestation index (every attestation manifest's in-toto layers), in order. */
+export async function readStatements(content: ContentStore, index: Index): Promise<StatementBlob[]> {
+  const out: StatementBlob[] = [];
+  for (const d of index.manifests) {
+    if (!isAttestationEntry(d)) continue;
+    const m = JSON.parse((await readVerified(content, d.digest)).toString('utf8')) as Manifest;
+    for (const l of m.layers) {
+      if (l.mediaType !== IN_TOTO_MEDIA_TYPE) continue;
+      out.push({ predicateType: l.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? '', bytes: await readVerified(content, l.digest) });
+    }
+  }
+  return out;
 }
 
 /**
