@@ -131,6 +131,8 @@ export class ImageStore {
   async put(manifest: Descriptor, names: readonly string[]): Promise<void> {
     const normalized = names.map(normalizeName);
     const base = withRefName(manifest, undefined);
+    // The same image stored as a plain manifest before (a build without attestations) is not left behind as <none>.
+    const covered = isIndexType(manifest.mediaType) ? new Set([(await this.#platformManifest(manifest)).digest]) : new Set<string>();
     await this.#index.update((ds) => {
       let kept = ds.filter((d) => {
         const n = refName(d);
@@ -142,7 +144,7 @@ export class ImageStore {
       } else {
         for (const n of normalized) kept.push(withRefName(base, n));
       }
-      return keepOrphansDangling(ds, kept);
+      return keepOrphansDangling(ds, kept).filter((d) => refName(d) !== undefined || !covered.has(d.digest));
     });
   }
 
