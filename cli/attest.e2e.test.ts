@@ -130,6 +130,15 @@ if (e2eReady('kiln build attestations e2e', ['runc', 'busybox', 'docker-registry
     assert.is(st.subject[0]?.digest.sha256, (pushed.manifests[0] as Desc).digest.slice(7), 'the statement is about the manifest the registry has');
     const pred = st.predicate as { invocation: { parameters: { args?: Record<string, string> } }; buildConfig?: unknown };
     assert.is(pred.buildConfig, undefined, 'min mode has no build steps');
+    // Pulled back on another machine: the platform image, never the attestation manifest.
+    const other = join(fx.tmp, 'pull-root');
+    fx.ok(['pull', `${reg.host}/team/local-att:1`], { root: other });
+    assert.is(fx.ok(['run', '--rm', `${reg.host}/team/local-att:1`, 'cat', '/hi'], { root: other }).stdout, 'hi\n');
+    assert.match(fx.ok(['history', 'local-att:1']).stdout, /echo hi/);
+    // buildx's -o type=registry pushes too.
+    fx.ok(['build', '--sbom=true', '-o', 'type=registry', '-t', `${reg.host}/team/reg-out:1`, dir]);
+    const out = JSON.parse(skopeo('--raw', `docker://${reg.host}/team/reg-out:1`)) as { manifests: Desc[] };
+    assert.equal(out.manifests.map((d) => d.platform?.os), ['linux', 'unknown']);
     fx.ok(['rmi', 'local-att:1']);
     fx.ok(['check']);
   });

@@ -121,8 +121,9 @@ function boolOrFields(flag: string, v: string): string {
 }
 
 /**
- * `--annotation [TYPE[PLATFORM]:]KEY=VALUE`. kiln's images are one manifest
- * with no index, so `manifest` (buildx's default type) is the only place one can go.
+ * `--annotation [TYPE[PLATFORM]:]KEY=VALUE`. kiln annotates the image
+ * manifest only (`manifest`, buildx's default type); an index exists only to
+ * carry attestations, and takes no annotations.
  */
 export function parseAnnotations(specs: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -131,7 +132,7 @@ export function parseAnnotations(specs: readonly string[]): Record<string, strin
     if (m === null) throw new InvalidArgumentError(`invalid --annotation ${JSON.stringify(spec)}: expected [manifest:]KEY=VALUE`);
     const [, type = 'manifest', , key = '', value = ''] = m;
     if (type === 'index' || type === 'index-descriptor' || type === 'manifest-descriptor') {
-      throw new NotImplementedError(`--annotation ${type}:… (kiln writes a single manifest without an image index; use manifest:)`);
+      throw new NotImplementedError(`--annotation ${type}:… (kiln annotates the image manifest only; use manifest:)`);
     }
     if (type !== 'manifest') throw new InvalidArgumentError(`invalid --annotation ${JSON.stringify(spec)}: unknown type ${JSON.stringify(type)} (expected manifest, index, manifest-descriptor or index-descriptor)`);
     out[key] = value;
