@@ -7,7 +7,7 @@
  */
 import { normalizeName } from '../../store/index.js';
 import { checkCacheTo } from '../../remotecache/index.js';
-import { InvalidArgumentError } from '../../util/errors.js';
+import { InvalidArgumentError, NotImplementedError } from '../../util/errors.js';
 import { exportOutputs } from './outputs.js';
 import type { BuildProgress } from './progress.js';
 import type { BuildOutcome, BuildRequest } from './request.js';
@@ -25,12 +25,24 @@ export interface BuildOptions {
 
 const discard: BuildProgress = { write: () => {} };
 
+/**
+ * Attestations go with an image (stored, pushed, or in an oci/docker archive);
+ * BuildKit's attestation files beside a `local` or `tar` rootfs are not done.
+ */
+function checkAttestOutputs(request: BuildRequest): void {
+  const a = request.attest;
+  if (a === undefined || (a.provenance === undefined && a.sbom !== true)) return;
+  const files = (request.outputs ?? []).find((o) => o.type === 'local' || o.type === 'tar');
+  if (files !== undefined) throw new NotImplementedError(`--provenance/--sbom with -o type=${files.type} (attestation files beside the rootfs; kiln attaches attestations to images only)`);
+}
+
 /** Builds `request` on `worker`. */
 export async function build(request: BuildRequest, worker: Worker, options: BuildOptions = {}): Promise<BuildOutcome> {
   const progress = options.progress ?? discard;
   const tags = (request.tags ?? []).map(normalizeName);
   if (request.push === true && tags.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
   checkCacheTo(request.cacheTo ?? []);
+  checkAttestOutputs(request);
   const t = Date.now();
   const startedOn = new Date(t);
   progress.write({ type: 'build.step.started', step: 'def', name: `[internal] load build definition from ${request.dockerfile.filename}`, time: t });
