@@ -124,7 +124,7 @@ function provenanceSteps(plan: BuildPlan, results: ReadonlyMap<Step, StepResult>
       const layer = results.get(step)?.layer;
       out.push({
         id,
-        op: { [step.kind]: step.definition },
+        op: step.definition,
         inputs: prev === undefined ? [] : [`${prev}:0`],
         lines: { start: step.range.start.line, end: step.range.end.line },
         ...(layer === undefined ? {} : { layer: { mediaType: MediaType.layer, digest: layer.diffID, size: layer.size } }),
