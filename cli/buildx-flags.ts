@@ -82,7 +82,7 @@ function checkEntitlement(e: string): void {
 
 /** `--provenance`, `--sbom` and `--attest` folded together (a later flag wins, as buildx). */
 function attestations(flags: BuildxFlags): AttestRequest {
-  let provenance: { mode: 'min' | 'max'; builderId?: string } | undefined;
+  let provenance: { mode: 'min' | 'max'; builderId?: string; reproducible?: boolean } | undefined;
   let sbom: boolean | undefined;
   const specs: string[] = [...flags.attest];
   if (flags.provenance !== undefined) specs.push(`type=provenance,${boolOrFields('--provenance', flags.provenance)}`);
@@ -94,14 +94,22 @@ function attestations(flags: BuildxFlags): AttestRequest {
     const on = disabled !== 'true';
     switch (f.get('type')) {
       case 'provenance': {
-        const mode = f.get('mode') ?? 'min';
-        if (mode !== 'min' && mode !== 'max') throw new InvalidArgumentError(`invalid provenance mode ${JSON.stringify(mode)}: expected min or max`);
+        // BuildKit takes `full` for `max`.
+        const given = f.get('mode') ?? 'min';
+        const mode = given === 'full' ? 'max' : given;
+        if (mode !== 'min' && mode !== 'max') throw new InvalidArgumentError(`invalid provenance mode ${JSON.stringify(given)}: expected min or max`);
+        const version = f.get('version');
+        if (version === 'v1') throw new NotImplementedError('--attest type=provenance,version=v1 (kiln writes SLSA provenance v0.2)');
+        if (version !== undefined && version !== 'v0.2') throw new InvalidArgumentError(`invalid provenance version ${JSON.stringify(version)}: expected v0.2 or v1`);
+        const reproducible = f.get('reproducible');
+        if (reproducible !== undefined && reproducible !== 'true' && reproducible !== 'false') throw new InvalidArgumentError(`invalid --attest ${JSON.stringify(spec)}: reproducible must be true or false`);
         const builderId = f.get('builder-id');
-        provenance = on ? { mode, ...(builderId === undefined ? {} : { builderId }) } : undefined;
+        provenance = on ? { mode, ...(builderId === undefined ? {} : { builderId }), ...(reproducible === undefined ? {} : { reproducible: reproducible === 'true' }) } : undefined;
         break;
       }
       case 'sbom':
         if (f.has('generator')) throw new NotImplementedError('--attest type=sbom,generator=… (kiln reads the rootfs package databases itself)');
+        for (const k of ['scan-stage', 'scan-context']) if (f.get(k) === 'true') throw new NotImplementedError(`--attest type=sbom,${k}=true (kiln scans the final image's rootfs only)`);
         sbom = on;
         break;
       default:

@@ -47,7 +47,7 @@ export async function attestImage(scope: BuildScope, solution: Solution, names: 
       invocationId: randomUUID(),
       startedOn: times.startedOn,
       finishedOn: times.finishedOn,
-      reproducible: scope.request.sourceDateEpoch !== undefined,
+      reproducible: want.provenance.reproducible ?? false,
       steps: want.provenance.mode === 'max' ? provenanceSteps(solution.plan, solution.steps) : [],
       dockerfileText: scope.request.dockerfile.text,
     });

@@ -81,7 +81,13 @@ export interface BuildRequest {
 /** The attestations a build attaches, as BuildKit does (see frontend/attest). */
 export interface AttestRequest {
   /** A SLSA v0.2 provenance statement; `min` leaves out build-arg values, secret ids and the build steps. */
-  readonly provenance?: { readonly mode: 'min' | 'max'; readonly builderId?: string };
+  readonly provenance?: {
+    readonly mode: 'min' | 'max';
+    /** `builder-id=`: the predicate's `builder.id` (BuildKit leaves it empty otherwise). */
+    readonly builderId?: string;
+    /** `reproducible=true`: marks the build reproducible in the metadata. @default false */
+    readonly reproducible?: boolean;
+  };
   /** An SPDX SBOM of the final rootfs's package databases. */
   readonly sbom?: boolean;
 }
