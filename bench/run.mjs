@@ -7,7 +7,7 @@
 //
 // Other engines run in the same invocation, alternating run by run (the order
 // flips every run) so that machine load falls on all of them alike:
-//   --compare DIR   another kiln checkout (built), e.g. a baseline: both medians and the ratio
+//   --compare DIR   another kiln checkout (built), e.g. a baseline: both medians and the ratio (repeatable)
 //   --docker SOCK   BuildKit through dockerd at this socket (DOCKER_HOST also works);
 //                   without a reachable daemon the shared README's BuildKit figures are
 //                   printed instead, marked "reference"
@@ -26,7 +26,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const RUNS = Number(opt('--runs', '5'));
 const only = opt('--case', '')?.split(',').filter(Boolean) ?? [];
-const compare = opt('--compare', undefined);
+const compares = args.flatMap((a, i) => (a === '--compare' && args[i + 1] !== undefined ? [args[i + 1]] : []));
 const showSamples = args.includes('--samples');
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
@@ -39,7 +39,7 @@ const secs = (s) => `${s.toFixed(3)} s`;
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
 const engines = [kilnEngine('kiln', repo, work, env)];
-if (compare !== undefined) engines.push(kilnEngine(basename(resolve(compare)) || 'compare', resolve(compare), work, env));
+for (const c of compares) engines.push(kilnEngine(basename(resolve(c)) || 'compare', resolve(c), work, env));
 const bk = buildkitEngine(opt('--docker', undefined), env);
 if (typeof bk !== 'string') engines.push(bk);
 const reference = referenceFigures(join(shared, 'bench', 'README.md'));
