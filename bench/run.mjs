@@ -1,112 +1,119 @@
 #!/usr/bin/env node
-// kiln's build benchmark: cases shaped like ../shared/bench (hello, chain10,
-// bigctx, parallel, biglayer, manylayers), each cold / warm no-op / one file
-// changed as the shared README defines them, timed as whole kiln processes
-// (median of N runs after a warm-up, NODE_EXTRA_CA_CERTS unset, --network=none),
-// with peak RSS from GNU time when it is installed.
-// Usage: npm run bench [-- --runs 5] [--case hello,chain10]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+// kiln's build benchmark: the shared bench cases (hello, chain10, manylayers,
+// bigctx, parallel, biglayer), cold / warm no-op / one file changed as the shared
+// README defines them, timed as whole processes (median of N runs after a
+// warm-up, NODE_EXTRA_CA_CERTS unset, --network none), peak RSS from GNU time.
+// Every figure is printed beside its issue #15 target.
+//
+// Other engines run in the same invocation, alternating run by run (the order
+// flips every run) so that machine load falls on all of them alike:
+//   --compare DIR   another kiln checkout (built), e.g. a baseline: both medians and the ratio (repeatable)
+//   --docker SOCK   BuildKit through dockerd at this socket (DOCKER_HOST also works);
+//                   without a reachable daemon the shared README's BuildKit figures are
+//                   printed instead, marked "reference"
+// Usage: npm run bench [-- --runs 5] [--case hello,chain10] [--compare ../wt-base] [--samples]
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildkitEngine, haveGnuTime, kilnEngine, writeBaseContext } from './engines.mjs';
+import { referenceFigures, targets } from './targets.mjs';
 
 const repo = dirname(dirname(fileURLToPath(import.meta.url)));
-const kiln = join(repo, 'bin', 'kiln');
 const shared = process.env.KILN_SHARED ?? join(repo, '..', 'shared');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const RUNS = Number(opt('--runs', '5'));
 const only = opt('--case', '')?.split(',').filter(Boolean) ?? [];
+const compares = args.flatMap((a, i) => (a === '--compare' && args[i + 1] !== undefined ? [args[i + 1]] : []));
+const showSamples = args.includes('--samples');
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
-const gnuTime = existsSync('/usr/bin/time');
 
-const targets = {
-  'hello cold': 0.12, 'hello warm': 0.07, 'chain10 cold': 0.45, 'chain10 warm': 0.09,
-  'bigctx fresh root': 2.5, 'bigctx warm': 0.15, 'bigctx 1 file changed': 1.0, 'parallel cold': 2.15,
-  'biglayer cold': 1.8, 'manylayers cold': 2.7, 'manylayers warm': 0.12,
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const buildkit = {
-  'hello cold': 0.147, 'hello warm': 0.091, 'chain10 cold': 0.788, 'chain10 warm': 0.104,
-  'bigctx fresh root': 5.43, 'bigctx warm': 0.34, 'bigctx 1 file changed': 2.16, 'parallel cold': 2.23,
-  'biglayer cold': 2.46, 'manylayers cold': 4.79, 'manylayers warm': 0.16,
-};
-
-function timed(root, buildArgs) {
-  const cmd = gnuTime ? ['/usr/bin/time', '-f', '%M', kiln] : [kiln];
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd[0], [...cmd.slice(1), '--root', root, 'build', '--progress', 'quiet', '--network', 'none', ...buildArgs], { env, encoding: 'utf8' });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`kiln build ${buildArgs.join(' ')} failed: ${r.stderr}`);
-  const rss = gnuTime ? Number(r.stderr.trim().split('\n').pop()) / 1024 : NaN;
-  return { s, rss };
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function measure(label, prepare, run) {
-  const samples = [];
-  prepare?.(-1);
-  run(-1); // warm-up
-  for (let i = 0; i < RUNS; i++) {
-    prepare?.(i);
-    samples.push(run(i));
-  }
-  const s = median(samples.map((x) => x.s));
-  const rss = Math.max(...samples.map((x) => x.rss));
-  const target = targets[label];
-  const bk = buildkit[label];
-  console.log(`${label.padEnd(24)} ${s.toFixed(3).padStart(7)} s   BuildKit ${bk.toFixed(3)} s   target ≤ ${target.toFixed(2)} s   ${s <= target ? 'MET ' : 'miss'}   peak RSS ${Number.isNaN(rss) ? 'n/a' : `${rss.toFixed(0)} MiB`}`);
-}
+const secs = (s) => `${s.toFixed(3)} s`;
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
+const engines = [kilnEngine('kiln', repo, work, env)];
+for (const c of compares) engines.push(kilnEngine(basename(resolve(c)) || 'compare', resolve(c), work, env));
+const bk = buildkitEngine(opt('--docker', undefined), env);
+if (typeof bk !== 'string') engines.push(bk);
+const reference = referenceFigures(join(shared, 'bench', 'README.md'));
+
+/**
+ * Times one case on every engine: a warm-up each, then RUNS rounds; in each round
+ * every engine runs once (prepare, untimed, right before its own run), the order
+ * reversed every other round.
+ */
+function measure(label, prepare, build) {
+  const samples = engines.map(() => []);
+  engines.forEach((e) => {
+    prepare?.(e);
+    build(e);
+  });
+  for (let i = 0; i < RUNS; i++) {
+    const order = engines.map((_, k) => k);
+    if (i % 2 === 1) order.reverse();
+    for (const k of order) {
+      prepare?.(engines[k]);
+      samples[k].push(build(engines[k]));
+    }
+  }
+  report(label, samples);
+}
+
+function report(label, samples) {
+  const med = samples.map((xs) => median(xs.map((x) => x.s)));
+  const rss = samples.map((xs) => Math.max(...xs.map((x) => x.rss)));
+  const t = targets[label];
+  const cols = [`${label.padEnd(22)} ${secs(med[0]).padStart(9)}`, `target ≤ ${t.s.toFixed(2)} s ${med[0] <= t.s ? 'MET ' : 'miss'}`];
+  engines.slice(1).forEach((e, j) => cols.push(`${e.short ?? e.name} ${secs(med[j + 1])}  ratio ${(med[0] / med[j + 1]).toFixed(2)}`));
+  if (typeof bk === 'string' && reference[label] !== undefined) cols.push(`BuildKit ${secs(reference[label])} (reference)  ratio ${(med[0] / reference[label]).toFixed(2)}`);
+  const bkMed = typeof bk === 'string' ? reference[label] : med[engines.length - 1];
+  if (t.ratio !== undefined && bkMed !== undefined) cols.push(`target ≤ ${t.ratio}× BuildKit ${med[0] / bkMed <= t.ratio ? 'MET' : 'miss'}`);
+  cols.push(`peak RSS ${rss.map((r) => (Number.isNaN(r) ? 'n/a' : `${r.toFixed(0)} MiB`)).join(' / ')}`);
+  console.log(cols.join('   '));
+  if (showSamples) engines.forEach((e, k) => console.log(`    ${e.name}: ${samples[k].map((x) => x.s.toFixed(3)).join(' ')}`));
+}
+
 try {
-  // The base image, made offline like the shared README's bench/busybox.
   const baseCtx = join(work, 'busybox');
-  mkdirSync(baseCtx);
-  copyFileSync('/bin/busybox', join(baseCtx, 'busybox'));
-  writeFileSync(join(baseCtx, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  writeFileSync(join(baseCtx, 'group'), 'root:x:0:\n');
-  writeFileSync(join(baseCtx, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCOPY passwd group /etc/\n');
-  const root = join(work, 'root');
-  execFileSync(kiln, ['--root', root, 'build', '-q', '-t', 'bench/busybox', baseCtx], { env });
-  execFileSync(kiln, ['--root', root, 'save', 'bench/busybox', '-o', join(work, 'base.tar')], { env });
+  writeBaseContext(baseCtx);
+  for (const e of engines) e.setup(baseCtx, engines[0].baseTar);
   const caseDir = (name) => {
     const dir = join(work, 'cases', name);
     cpSync(join(shared, 'bench', 'cases', name), dir, { recursive: true });
     return dir;
   };
   const want = (c) => only.length === 0 || only.includes(c);
-  console.log(`kiln build bench: median of ${RUNS} runs after a warm-up, whole process, --network none${gnuTime ? '' : ' (install GNU time for peak RSS)'}`);
+  console.log(`kiln build bench: median of ${RUNS} runs after a warm-up, whole process, --network none${haveGnuTime ? '' : ' (install GNU time for peak RSS)'}`);
+  console.log(`engines, alternating run by run: ${engines.map((e) => e.desc ?? e.name).join(', ')}`);
+  if (typeof bk === 'string') console.log(`BuildKit not measured: ${bk}; its figures below are the shared README's, marked (reference)`);
   for (const name of ['hello', 'chain10', 'manylayers']) {
     if (!want(name)) continue;
     const dir = caseDir(name);
-    measure(`${name} cold`, null, () => timed(root, ['--no-cache', dir]));
-    measure(`${name} warm`, null, () => timed(root, [dir]));
+    measure(`${name} cold`, null, (e) => e.build(dir, { noCache: true }));
+    measure(`${name} warm`, null, (e) => e.build(dir));
   }
   if (want('bigctx')) {
     const dir = caseDir('bigctx');
     execFileSync('sh', [join(dir, 'gen.sh')], { stdio: 'ignore' });
-    const fresh = (i) => {
-      const r = join(work, `fresh-${i}`);
-      rmSync(r, { recursive: true, force: true });
-      execFileSync(kiln, ['--root', r, 'load', '-q', '-i', join(work, 'base.tar')], { env });
-      return r;
-    };
-    let freshRoot = '';
-    measure('bigctx fresh root', (i) => (freshRoot = fresh(i)), () => timed(freshRoot, [dir]));
-    measure('bigctx warm', null, () => timed(root, [dir]));
+    measure('bigctx fresh root', (e) => e.freshRoot(), (e) => e.build(dir, { fresh: true }));
+    measure('bigctx warm', null, (e) => e.build(dir));
     const f = join(dir, 'files', 'd00', 'f0000.txt');
-    measure('bigctx 1 file changed', () => writeFileSync(f, `file 00000 of the bigctx benchmark context, changed ${process.hrtime.bigint()}\n`), () => timed(root, [dir]));
+    measure('bigctx 1 file changed', () => writeFileSync(f, `file 00000 of the bigctx benchmark context, changed ${process.hrtime.bigint()}\n`), (e) => e.build(dir));
   }
   if (want('parallel')) {
     const dir = caseDir('parallel');
-    measure('parallel cold', null, () => timed(root, ['--no-cache', dir]));
+    measure('parallel cold', null, (e) => e.build(dir, { noCache: true }));
   }
   if (want('biglayer')) {
     const dir = caseDir('biglayer');
-    measure('biglayer cold', null, () => timed(root, ['--no-cache', dir]));
+    measure('biglayer cold', null, (e) => e.build(dir, { noCache: true }));
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  */
 import { parsePlatform, type Platform } from '../oci/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
-import { STDOUT_DEST, type BuildOutput } from '../frontend/index.js';
+import { STDOUT_DEST, type BuildOutput } from '../frontend/options.js';
 
 export type { BuildOutput };
 

@@ -2,6 +2,7 @@
  * What the collector (cache/gc.ts) reads from a kiln root: the images' roots
  * (blobs and layer chains), the build cache records, cache mounts.
  */
+import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheEntry, CacheMountEntry } from '../cache/index.js';
@@ -45,7 +46,8 @@ export async function imageRoots(w: Worker): Promise<ImageRoots> {
     for (const c of chainIDs((await w.images.config(image)).rootfs.diff_ids)) snapshots.add(c);
   }
   // A container's filesystem stays until `kiln rm` (or `kiln container prune`), like an image's layers.
-  for (const key of await w.containers().snapshots()) snapshots.add(key);
+  // No containers dir: none to keep (and a build's worker has not loaded their library).
+  if (existsSync(w.layout.containers)) for (const key of await w.containers().snapshots()) snapshots.add(key);
   const blobs: Set<Digest> = await w.images.referencedBlobs();
   return { blobs, snapshots };
 }

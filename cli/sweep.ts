@@ -19,7 +19,7 @@ import type { LocalContentStore } from '../cache/index.js';
 import type { Lease } from '../cache/index.js';
 import type { Cleaner } from '../cache/index.js';
 import { mountPointsUnder, pathRuntimes, sweepState, unmount } from '../executor/index.js';
-import { sweepNetworks } from '../containers/index.js';
+import { existsSync } from 'node:fs';
 import { FailedPreconditionError } from '../util/errors.js';
 import type { RootLayout } from '../util/root-layout.js';
 import { selfTag, tagAlive } from '../util/owner-tag.js';
@@ -75,7 +75,8 @@ export async function sweepRoot(layout: RootLayout, parts: SweepParts): Promise<
     ]);
     failures.push(...exec.failures);
     // After the containers are gone: their network namespaces and pasta processes.
-    const net = await sweepNetworks(layout.network);
+    // The containers library loads only when a container ever had a network here.
+    const net = existsSync(layout.network) ? await (await import('../containers/index.js')).sweepNetworks(layout.network) : { removed: 0, failures: [] };
     failures.push(...net.failures);
     const tmp = legacy + (await sweepTmp(layout.tmp, othersIdle, failures));
     let snapshots = 0;

@@ -11,7 +11,7 @@ import { acquireSession, type Lease } from '../cache/index.js';
 import { NativeSnapshotter, OverlaySnapshotter, type Cleaner, type Snapshotter } from '../cache/index.js';
 import { checkOverlaySupport, mountAll, OciRuntimeExecutor, resolveRuntime, unmount } from '../executor/index.js';
 import { ImageStore } from '../store/index.js';
-import { Containers } from '../containers/index.js';
+import type { Containers } from '../containers/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { FailedPreconditionError } from '../util/errors.js';
 import { whileWriting } from '../util/no-space.js';
@@ -62,6 +62,11 @@ export interface OpenOptions {
   readonly keepDangling?: boolean;
   /** `--runtime`: runc, crun or a path (default: runc, then crun, on PATH). */
   readonly runtime?: string | undefined;
+  /**
+   * false: the command uses no containers (`kiln build`), so their library is not
+   * loaded unless the root has containers to sweep; `containers()` then throws.
+   */
+  readonly containers?: boolean;
 }
 
 /** Opens the root's stores, creating them when missing, and cleans up what a killed kiln left. */
@@ -95,6 +100,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
   };
   let tmp: Promise<string> | undefined;
   const tmpDir = (): Promise<string> => (tmp ??= whileWriting(root, 'creating a temp dir', () => makeTmpDir(layout.tmp)));
+  const lib = options.containers === false && !existsSync(layout.containers) ? undefined : await import('../containers/index.js');
   let containers: Containers | undefined;
   const worker: Worker = {
     root,
@@ -107,8 +113,9 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
     runtime: options.runtime,
     executor,
     tmpDir,
-    containers: () =>
-      (containers ??= new Containers({
+    containers: () => {
+      if (lib === undefined) throw new Error('internal: this worker was opened without containers');
+      return (containers ??= new lib.Containers({
         dir: layout.containers,
         networkDir: layout.network,
         images,
@@ -117,7 +124,8 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
         tmpDir,
         // The supervisor of a detached container is this same program: `kiln container supervise ID`.
         supervisorArgv: (id) => [process.execPath, ...process.execArgv, process.argv[1] ?? '', '--root', root, 'container', 'supervise', id],
-      })),
+      }));
+    },
   };
   // `--rm` containers whose supervisor was killed go as they would have (the executor sweep above stopped them).
   if (existsSync(layout.containers)) {

@@ -2,6 +2,7 @@
  * containers/: the container lifecycle for `kiln run` and the container
  * commands: create, start (attached or detached under a supervisor), wait,
  * stop, kill, remove, exec, logs, list; state under `<root>/containers/`.
+ * A second, start-up-light face, flags.ts, holds the parsers of run flags.
  */
 export { Containers, type ContainersDeps, type StartOptions } from './containers.js';
 export type { AttachStdio } from './supervise.js';

@@ -1,7 +1,8 @@
 /**
  * The build cache as a portable image (`--cache-to` / `--cache-from`):
  * export the steps a build used with their layers, import them on another
- * machine so its build finds them CACHED.
+ * machine so its build finds them CACHED. A second, start-up-light face,
+ * spec.ts, parses the `--cache-from` / `--cache-to` flags.
  */
 export { checkCacheTo, exportCache, importCache, type BuildUsage, type CacheEnv, type ExportSummary } from './cache.js';
 export type { ImportSummary } from './materialize.js';

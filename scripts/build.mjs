@@ -36,5 +36,6 @@ await esbuild.build({
   logLevel: 'warning',
   // commander is CommonJS; its bundled require() of node builtins needs a real require.
   banner: { js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);" },
+  tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: false } },
   define: { KILN_VERSION: JSON.stringify(require(join(root, 'package.json')).version) },
 });

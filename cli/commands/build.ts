@@ -6,10 +6,11 @@ import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { parseBuildArg, parseLabel, parseOutput, buildPlatform, readSecret } from '../build-options.js';
 import { workerFor } from './image-cmds.js';
-import { STDOUT_DEST, type BuildOutput, type BuildRequest } from '../../frontend/index.js';
+import type { BuildRequest } from '../../frontend/index.js';
+import { STDOUT_DEST, type BuildOutput } from '../../frontend/options.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import type { RenderMode } from '../render/index.js';
-import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/index.js';
+import { parseCacheFrom, parseCacheTo, type CacheFromSpec, type CacheToSpec } from '../../remotecache/spec.js';
 import type { RunExtras } from '../../frontend/index.js';
 import type { BuildInput } from '../build-input.js';
 import { addBuildxOptions, checkBuildxFlags, parseAnnotations, parseBuildContexts, type AttestRequest, type BuildxFlags } from '../buildx-flags.js';
@@ -138,7 +139,7 @@ async function buildFrom(ctx: CliContext, input: BuildInput, flags: BuildFlags, 
     ...(flags.maxParallelism === undefined ? {} : { maxParallelism: flags.maxParallelism }),
     ...(flags.attestations === undefined || Object.keys(flags.attestations).length === 0 ? {} : { attest: flags.attestations }),
   };
-  const w = await workerFor(cmd);
+  const w = await workerFor(cmd, { containers: false });
   if (flags.dryRun === true) {
     const [{ plan }, { openBuildWorker }] = await Promise.all([import('../../frontend/index.js'), import('../worker.js')]);
     const p = await plan(request, await openBuildWorker(w));

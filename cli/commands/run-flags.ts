@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { checkDns, parseAddHost, parsePublish, type NetworkSettings, type ResourceLimits, type SecurityOptions } from '../../containers/index.js';
+import type { NetworkSettings, ResourceLimits, SecurityOptions } from '../../containers/index.js';
+import { checkDns, parseAddHost, parsePublish } from '../../containers/flags.js';
 import { InvalidArgumentError, UnavailableError } from '../../util/errors.js';
 import { parseSize } from '../units.js';
 

@@ -6,7 +6,6 @@
  * Everything it does is reported to `progress`; it never prints.
  */
 import { normalizeName } from '../../store/index.js';
-import { checkCacheTo } from '../../remotecache/index.js';
 import { InvalidArgumentError, NotImplementedError } from '../../util/errors.js';
 import { exportOutputs } from './outputs.js';
 import type { BuildProgress } from './progress.js';
@@ -41,7 +40,7 @@ export async function build(request: BuildRequest, worker: Worker, options: Buil
   const progress = options.progress ?? discard;
   const tags = (request.tags ?? []).map(normalizeName);
   if (request.push === true && tags.length === 0) throw new InvalidArgumentError('--push needs at least one -t NAME to push to');
-  checkCacheTo(request.cacheTo ?? []);
+  if ((request.cacheTo ?? []).length > 0) (await import('../../remotecache/index.js')).checkCacheTo(request.cacheTo ?? []);
   checkAttestOutputs(request);
   const t = Date.now();
   const startedOn = new Date(t);

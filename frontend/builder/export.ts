@@ -6,6 +6,7 @@
  */
 import type { BuildPlan, PlannedStage, Step } from '../plan/index.js';
 import { MediaType, type Descriptor, type HistoryEntry, type ImageConfig } from '../../store/index.js';
+import type { Digest } from '../../util/digest.js';
 import { FailedPreconditionError } from '../../util/errors.js';
 import { writeLayer } from './layer-commit.js';
 import type { StepResult } from './result.js';
@@ -59,11 +60,12 @@ async function assemble(scope: BuildScope, plan: BuildPlan, stage: PlannedStage,
   const first = stage.steps.find((s) => s.kind !== 'config');
   let last: string | undefined = time(first === undefined ? undefined : resultFor(results, stage, first)) ?? base.created;
   const stamps = new Map<number, string>();
+  const present = await layersPresent(scope, stage.steps.flatMap((s) => (s.kind === 'config' ? [] : [resultFor(results, stage, s)])));
   for (const step of stage.steps) {
     if (step.kind !== 'config') {
       const out = resultFor(results, stage, step);
       last = time(out) ?? last;
-      const layer = await ensureLayer(scope, out);
+      const layer = await ensureLayer(scope, out, present);
       if (layer !== undefined) layers.push(layer);
       const h = step.historyIndex === null ? undefined : history[step.historyIndex + offset];
       if (h !== undefined && layer === undefined) h.empty_layer = true;
@@ -121,11 +123,22 @@ async function baseImage(scope: BuildScope, plan: BuildPlan, stage: PlannedStage
   }
 }
 
+/**
+ * Which of the steps' layer blobs the content store has. Asked all at once, so
+ * that they are recorded as used in one turn at the GC lock (cache/guard.ts),
+ * not one turn per layer; the guard runs the checks one after another.
+ */
+async function layersPresent(scope: BuildScope, outs: readonly StepResult[]): Promise<ReadonlySet<Digest>> {
+  const digests = [...new Set(outs.flatMap((o) => (o.layer === undefined || o.snapshot === undefined ? [] : [o.layer.diffID])))];
+  const has = await Promise.all(digests.map((d) => scope.worker.content.has(d)));
+  return new Set(digests.filter((_, i) => has[i] === true));
+}
+
 /** The step's layer descriptor; rewrites the blob when `kiln prune` removed it but the snapshot stayed. */
-async function ensureLayer(scope: BuildScope, out: StepResult): Promise<Descriptor | undefined> {
+async function ensureLayer(scope: BuildScope, out: StepResult, present: ReadonlySet<Digest>): Promise<Descriptor | undefined> {
   if (out.layer === undefined || out.snapshot === undefined) return undefined;
   const { content, snapshotter } = scope.worker;
-  if (!(await content.has(out.layer.diffID))) {
+  if (!present.has(out.layer.diffID)) {
     const parent = (await snapshotter.stat(out.snapshot)).parent;
     const sde = scope.request.sourceDateEpoch;
     const again = await writeLayer(snapshotter, content, out.snapshot, parent, sde === undefined ? {} : { sourceDateEpoch: sde });

@@ -7,7 +7,6 @@ import type { Range } from '../../parser/runtime.js';
 import { planBuild, type BuildPlan, type PlannedStage, type Step } from '../plan/index.js';
 import { Solver, VertexError, type Edge, type Solved } from '../../solver/index.js';
 import { hostPlatform, normalizeName, writeImage, type Descriptor, type ImageRecord, type Platform } from '../../store/index.js';
-import { exportCache, importCache } from '../../remotecache/index.js';
 import { FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
 import { asNoSpace, isNoSpace, whileWriting } from '../../util/no-space.js';
 import { BuildStepError } from './errors.js';
@@ -91,7 +90,9 @@ export async function solve(scope: BuildScope, progress: BuildProgress, signal: 
     ...(worker.registry === undefined ? {} : { registry: worker.registry }),
     onWarning: (message: string) => progress.write({ type: 'build.warning', message, time: Date.now() }),
   };
-  if (!request.noCache) for (const spec of request.cacheFrom ?? []) await whileWriting(root, 'importing the build cache', () => importCache(worker, spec, worker.cacheIndex, cacheOptions));
+  // The build cache's import/export (and the registry client behind it) is loaded only when asked for.
+  const remote = (request.cacheFrom ?? []).length + (request.cacheTo ?? []).length > 0 ? await import('../../remotecache/index.js') : undefined;
+  if (remote !== undefined && !request.noCache) for (const spec of request.cacheFrom ?? []) await whileWriting(root, 'importing the build cache', () => remote.importCache(worker, spec, worker.cacheIndex, cacheOptions));
   const solver = new Solver({ cache: worker.cacheIndex, progress, ...(request.maxParallelism === undefined ? {} : { concurrency: request.maxParallelism }) });
   try {
     const solveOptions = { noCache: request.noCache, ...sig };
@@ -107,7 +108,7 @@ export async function solve(scope: BuildScope, progress: BuildProgress, signal: 
       const image = await stageImage(scope, p, targetStage, results);
       return writeImage(worker.content, image.config, image.layers, request.annotations);
     });
-    for (const spec of request.cacheTo ?? []) await exportCache(worker, spec, { records: solved.records, top: rootfs.snapshot }, cacheOptions);
+    if (remote !== undefined) for (const spec of request.cacheTo ?? []) await remote.exportCache(worker, spec, { records: solved.records, top: rootfs.snapshot }, cacheOptions);
     const imageId = (await worker.images.manifest(manifest)).config.digest;
     return { plan: p, manifest, imageId, rootfs, steps: results };
   } finally {
