@@ -111,6 +111,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
       (containers ??= new Containers({
         dir: layout.containers,
         networkDir: layout.network,
+        volumesDir: layout.volumes,
         images,
         snapshotter,
         executor,

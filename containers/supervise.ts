@@ -35,6 +35,8 @@ export interface SuperviseDeps {
   readonly networks: Networks;
   /** Removes the container entirely (the `--rm` end). */
   readonly remove: (id: string) => Promise<void>;
+  /** The host directory of a volume (containers/volumes). */
+  readonly volumePath: (name: string) => string;
 }
 
 export interface SuperviseOptions {
@@ -131,7 +133,7 @@ async function runAttached(record: ContainerRecord, deps: SuperviseDeps, log: Js
     network: net.network,
     hostname: net.hostname,
     mounts: [
-      ...record.mounts,
+      ...record.mounts.map((m) => (m.type === 'volume' ? { type: 'bind' as const, source: deps.volumePath(m.name), destination: m.destination, readonly: m.readonly } : m)),
       ...net.mounts,
       ...(sec?.tmpfs ?? []).map((t) => ({ type: 'tmpfs' as const, destination: t.destination, options: t.options })),
       ...(init === undefined ? [] : [{ type: 'bind' as const, source: init, destination: INIT_PATH, readonly: true }]),

@@ -126,10 +126,10 @@ function makeRmCommand(ctx: CliContext): Command {
     .description('remove containers (their filesystem, logs and name)')
     .argument('<container...>', 'names, ids or id prefixes')
     .option('-f, --force', 'kill a running container first')
-    .option('-v, --volumes', "also remove the container's anonymous volumes (kiln makes none: nothing more to remove)")
-    .action(async (refs: string[], opts: { force?: boolean }, cmd: Command) => {
+    .option('-v, --volumes', "also remove the container's anonymous volumes")
+    .action(async (refs: string[], opts: { force?: boolean; volumes?: boolean }, cmd: Command) => {
       const c = await containersOf(cmd);
-      await each(ctx, refs, async (ref) => (await c.remove(ref, { force: opts.force === true }), ref));
+      await each(ctx, refs, async (ref) => (await c.remove(ref, { force: opts.force === true, volumes: opts.volumes === true }), ref));
     });
 }
 
