@@ -14,3 +14,4 @@ export { Networks, sweepNetworks, parsePublish, publishAll, formatPorts, parseAd
 export type { NetworkSettings, NetworkRecord, Endpoint, PortSpec, PortBinding, HostEntry } from './network/index.js';
 export { Volumes, volumeView, parseVolumeLabels, checkVolumeName, parseMountFlag, parseVolumeFlag, ANONYMOUS_LABEL } from './volumes/index.js';
 export type { VolumeInfo, VolumeRecord } from './volumes/index.js';
+export { seccompFromDockerProfile, type ProfileHost } from './seccomp-profile.js';

@@ -4,7 +4,7 @@
  * and what creating one takes. Docker's field meanings throughout:
  * https://docs.docker.com/reference/api/engine/version/v1.45/#tag/Container
  */
-import type { ContainerMount, RunSpec } from '../executor/index.js';
+import type { ContainerMount, OciSeccomp, Rlimit, RunSpec } from '../executor/index.js';
 import type { NetworkSettings } from './network/index.js';
 
 /** `--restart`: https://docs.docker.com/engine/containers/start-containers-automatically/ */
@@ -35,6 +35,10 @@ export interface SecurityOptions {
   readonly groupAdd: readonly string[];
   /** `--init`: tini as PID 1, bound read-only from the host (this path). */
   readonly init?: string;
+  /** `--security-opt seccomp=FILE|unconfined`: the profile (converted when the container is created), or none. */
+  readonly seccomp?: OciSeccomp | 'unconfined';
+  /** `--ulimit`. */
+  readonly rlimits?: readonly Rlimit[];
 }
 
 /** A volume in a container (containers/volumes): bound from `<root>/volumes/<name>/_data` at start. */
