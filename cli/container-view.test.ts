@@ -44,6 +44,9 @@ test('rows: short id, quoted and shortened command; filters by status, name, anc
   assert.is(row.ID, 'a'.repeat(12));
   assert.is(row.Command, '"sh -c echo a long c…"');
   assert.is(psRow(container('running'), true, now).ID, 'a'.repeat(64));
+  assert.is(row.Ports, '');
+  const ports = [{ hostIp: '127.0.0.1', hostPort: 18080, containerPort: 8080, protocol: 'tcp' as const }, { hostIp: '::1', hostPort: 9000, containerPort: 90, protocol: 'udp' as const }];
+  assert.is(psRow(container('running'), false, now, ports).Ports, '127.0.0.1:18080->8080/tcp, [::1]:9000->90/udp');
   const f = (...filters: string[]): boolean => psFilter(filters, (ref) => (ref === 'bb:latest' ? `sha256:${'b'.repeat(64)}` : undefined))(container('exited'));
   assert.is(f('status=exited'), true);
   assert.is(f('status=running'), false);

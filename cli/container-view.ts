@@ -1,5 +1,5 @@
 /** How `kiln ps` shows a container: docker's columns, status words and filters. */
-import type { Container } from '../containers/index.js';
+import type { Container, PortBinding } from '../containers/index.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { humanAge } from './format.js';
 
@@ -35,7 +35,12 @@ export const PS_HEADERS: Readonly<Record<string, string>> = {
 
 export const PS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 
-export function psRow(c: Container, noTrunc: boolean, now = Date.now()): PsRow {
+/** docker's PORTS column: `127.0.0.1:18080->8080/tcp, [::1]:9000->90/udp`. */
+export function portsText(ports: readonly PortBinding[]): string {
+  return ports.map((p) => `${p.hostIp.includes(':') ? `[${p.hostIp}]` : p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ');
+}
+
+export function psRow(c: Container, noTrunc: boolean, now = Date.now(), ports: readonly PortBinding[] = []): PsRow {
   const { record: r, state: s } = c;
   const command = r.process.args.join(' ');
   return {
@@ -44,7 +49,7 @@ export function psRow(c: Container, noTrunc: boolean, now = Date.now()): PsRow {
     Command: JSON.stringify(noTrunc ? command : ellipsis(command, 20)),
     CreatedAt: goTime(r.created),
     RunningFor: humanAge(r.created, now),
-    Ports: '',
+    Ports: portsText(ports),
     State: s.status,
     Status: statusText(c, now),
     Names: r.name,

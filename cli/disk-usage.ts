@@ -11,7 +11,7 @@ import { gcSources } from './gc-sources.js';
 import type { Worker } from './worker.js';
 
 export interface KindUsage {
-  readonly kind: 'images' | 'build cache' | 'containers' | 'cache mounts' | 'unreferenced';
+  readonly kind: 'images' | 'build cache' | 'containers' | 'cache mounts' | 'volumes' | 'unreferenced';
   readonly count: number;
   readonly active: number;
   readonly size: number;
@@ -39,6 +39,7 @@ export async function diskUsage(w: Worker): Promise<DiskUsage> {
     cache: { kind: 'build cache', count: picture.records.length, active: 0, size: 0, reclaimable: 0 },
     containers: { kind: 'containers', count: 0, active: 0, size: 0, reclaimable: 0 },
     mounts: { kind: 'cache mounts', count: picture.cacheMounts.length, active: 0, size: 0, reclaimable: 0 },
+    volumes: { kind: 'volumes', count: 0, active: 0, size: 0, reclaimable: 0 },
     other: { kind: 'unreferenced', count: 0, active: 0, size: 0, reclaimable: 0 },
   } satisfies Record<string, KindUsage>;
   const imageBlobBytes = [...picture.imageBlobs].reduce((n, d) => n + (picture.blobs.get(d)?.size ?? 0), 0);
@@ -87,7 +88,9 @@ export async function diskUsage(w: Worker): Promise<DiskUsage> {
       reclaimable: plan.records.includes(r),
     };
   });
-  const list = [kinds.images, kinds.cache, kinds.containers, kinds.mounts, kinds.other];
+  // Volumes are never reclaimable here: `kiln prune` leaves them (`kiln volume prune` removes unused ones).
+  for (const v of await w.containers().volumes.usage()) add(kinds.volumes, v.size, 0, v.inUse);
+  const list = [kinds.images, kinds.cache, kinds.containers, kinds.mounts, kinds.volumes, kinds.other];
   return { kinds: list, reclaimable: plan.bytes, images, cache: cacheRows };
 }
 

@@ -62,6 +62,8 @@ if (e2eReady('kiln network e2e', ['runc', 'tar', 'pasta', 'nsenter', 'ip', 'tini
       const body = await waitFor(() => fetch(`http://127.0.0.1:${port}/`), () => p.output());
       assert.is(body.trim().length, 12, body); // the container's hostname: its short id
       assert.is(fx.ok(['port', 'web1']).stdout, `8080/tcp -> 127.0.0.1:${port}\n`);
+      assert.is(fx.ok(['ps', '--filter', 'name=web1', '--format', '{{.Ports}}']).stdout, `127.0.0.1:${port}->8080/tcp\n`);
+      assert.match(fx.ok(['ps']).stdout, new RegExp(`^CONTAINER ID .* PORTS +NAMES\\n.*127\\.0\\.0\\.1:${port}->8080/tcp +web1$`, 'm'));
     } finally {
       await stop(p);
     }

@@ -8,6 +8,7 @@ import { makeLoginCommand, makeLogoutCommand, makePullCommand, makePushCommand }
 import { makeRunCommand } from './commands/run.js';
 import { containerCommands, makeContainerCommand } from './commands/containers.js';
 import { makeNetworkCommand, makePortCommand } from './commands/network.js';
+import { makeVolumeCommand } from './commands/volume.js';
 import { makeDuCommand, makePruneCommand } from './commands/system.js';
 import { makeVersionCommand } from './commands/version.js';
 import { makeCompletionCommand } from './completion.js';
@@ -38,6 +39,7 @@ export function makeProgram(ctx: CliContext, version: string): Command {
     .addCommand(makeRunCommand(ctx))
     .addCommand(makeContainerCommand(ctx))
     .addCommand(makeNetworkCommand(ctx))
+    .addCommand(makeVolumeCommand(ctx))
     .addCommand(makePortCommand(ctx))
     .addCommand(makeImagesCommand(ctx))
     .addCommand(makeImportCommand(ctx))

@@ -103,7 +103,7 @@ if (e2eReady('kiln prune e2e', ['runc', 'busybox', 'tar'])) {
     const usage = JSON.parse(du.stdout) as { reclaimable: number; kinds: { kind: string; reclaimable: number }[] };
     assert.equal(
       usage.kinds.map((k) => k.kind),
-      ['images', 'build cache', 'containers', 'cache mounts', 'unreferenced'],
+      ['images', 'build cache', 'containers', 'cache mounts', 'volumes', 'unreferenced'],
     );
     assert.is(usage.kinds.reduce((n, k) => n + k.reclaimable, 0), usage.reclaimable, 'kinds add up');
     assert.ok(usage.reclaimable > 20_000, 'the removed image and the build cache are reclaimable');

@@ -118,6 +118,7 @@ export async function openWorker(rootOption: string | undefined, options: OpenOp
       return (containers ??= new lib.Containers({
         dir: layout.containers,
         networkDir: layout.network,
+        volumesDir: layout.volumes,
         images,
         snapshotter,
         executor,

@@ -23,6 +23,7 @@ import { supervise, type AttachStdio } from './supervise.js';
 import type { Container, ContainerRecord, ContainerState, CreateRequest } from './types.js';
 import { CREATED } from './create.js';
 import { Networks, type PortBinding } from './network/index.js';
+import { Volumes } from './volumes/index.js';
 
 /** What Containers needs from the root (cli/worker.ts provides it). */
 export interface ContainersDeps {
@@ -35,6 +36,8 @@ export interface ContainersDeps {
   tmpDir(): Promise<string>;
   /** `<root>/network` (RootLayout.network): container networks and user-defined networks. */
   readonly networkDir: string;
+  /** `<root>/volumes` (RootLayout.volumes): named and anonymous volumes. */
+  readonly volumesDir: string;
   /** The argv (command first) of a new process that runs {@link Containers.supervise} for `id`. */
   supervisorArgv(id: string): string[];
 }
@@ -49,12 +52,23 @@ export interface StartOptions {
 export class Containers {
   readonly records: RecordStore;
   readonly networks: Networks;
+  readonly volumes: Volumes;
   readonly #deps: ContainersDeps;
 
   constructor(deps: ContainersDeps) {
     this.#deps = deps;
     this.records = new RecordStore(deps.dir);
     this.networks = new Networks(deps.networkDir);
+    this.volumes = new Volumes(deps.volumesDir, () => this.#volumeUsers());
+  }
+
+  /** Volume name → the containers whose mounts name it. */
+  async #volumeUsers(): Promise<Map<string, string[]>> {
+    const users = new Map<string, string[]>();
+    for (const c of await this.list()) {
+      for (const m of c.record.mounts) if (m.type === 'volume') users.set(m.name, [...(users.get(m.name) ?? []), c.record.id]);
+    }
+    return users;
   }
 
   /**
@@ -97,7 +111,8 @@ export class Containers {
     // Like docker: an unknown network fails the create, not the start.
     if (!['bridge', 'host', 'none'].includes(req.network.mode)) await this.networks.store.get(req.network.mode);
     else if (req.network.aliases.length > 0) throw new InvalidArgumentError('--network-alias is only for user-defined networks');
-    return createContainer(req, { records: this.records, images: this.#deps.images, snapshotter: await this.#deps.snapshotter(), tmpDir: this.#deps.tmpDir }, options.ownedByThisProcess === true);
+    const deps = { records: this.records, images: this.#deps.images, snapshotter: await this.#deps.snapshotter(), tmpDir: this.#deps.tmpDir, volumes: this.volumes.store };
+    return createContainer(req, deps, options.ownedByThisProcess === true);
   }
 
   /**
@@ -161,15 +176,18 @@ export class Containers {
     }
   }
 
-  /** Removes a container (its filesystem, logs, name and record); `force` kills a running one first. */
-  async remove(ref: string, options: { readonly force?: boolean } = {}): Promise<string> {
+  /**
+   * Removes a container (its filesystem, logs, name and record); `force`
+   * kills a running one first; `volumes` (`rm -v`) also removes its anonymous volumes.
+   */
+  async remove(ref: string, options: { readonly force?: boolean; readonly volumes?: boolean } = {}): Promise<string> {
     const c = await this.get(ref);
     if (isActive(c.state)) {
       if (options.force !== true) throw new FailedPreconditionError(`cannot remove container ${c.record.name}: it is running; stop it first, or use -f`);
       await this.#markStopped(c.record.id);
       await this.#killUntilStopped(c.record);
     }
-    await this.#removeRecord(c.record);
+    await this.#removeRecord(c.record, c.record.id, options.volumes === true);
     return c.record.id;
   }
 
@@ -255,7 +273,7 @@ export class Containers {
   async inspect(ref: string): Promise<Record<string, unknown>> {
     const c = await this.get(ref);
     const pid = c.state.status === 'running' ? ((await (await this.#deps.executor(c.record.runtime)).state(c.record.id))?.pid ?? 0) : 0;
-    return inspectView(c, pid, this.records.paths(c.record.id).log);
+    return inspectView(c, pid, this.records.paths(c.record.id).log, (name) => this.volumes.store.dataPath(name));
   }
 
   /** One container by full id, name or unique id prefix. */
@@ -287,7 +305,7 @@ export class Containers {
       const record = await this.records.read(id);
       if (record === undefined || !record.autoRemove) continue;
       if ((await this.#stateOf(id))?.status !== 'dead') continue;
-      await this.#removeRecord(record).catch((err: unknown) => void failures.push(`removing container ${id}: ${err instanceof Error ? err.message : String(err)}`));
+      await this.#removeRecord(record, id, true).catch((err: unknown) => void failures.push(`removing container ${id}: ${err instanceof Error ? err.message : String(err)}`));
     }
     return failures;
   }
@@ -300,7 +318,9 @@ export class Containers {
   async #supervise(record: ContainerRecord, options: StartOptions & { onStart?: () => void }): Promise<number> {
     const executor = await this.#deps.executor(record.runtime);
     const snapshotter = await this.#deps.snapshotter();
-    return supervise(record, { records: this.records, executor, snapshotter, networks: this.networks, remove: (id) => this.#removeRecord(record, id) }, options);
+    // --rm also removes the container's anonymous volumes (docker's rule).
+    const remove = (id: string): Promise<void> => this.#removeRecord(record, id, true);
+    return supervise(record, { records: this.records, executor, snapshotter, networks: this.networks, remove, volumePath: (name) => this.volumes.store.dataPath(name) }, options);
   }
 
   /** Starts the supervisor process and waits for its report (started, or why not). */
@@ -308,13 +328,18 @@ export class Containers {
     await startSupervisor(this.#deps.supervisorArgv(record.id), this.records.paths(record.id).supervisorLog, record.id);
   }
 
-  async #removeRecord(record: ContainerRecord, id = record.id): Promise<void> {
+  async #removeRecord(record: ContainerRecord, id = record.id, anonymousVolumes = false): Promise<void> {
     const sn = await this.#deps.snapshotter();
     await sn.remove(record.snapshot).catch((err: unknown) => {
       if (!(err instanceof NotFoundError)) throw err;
     });
     await this.records.remove(id);
     await this.records.releaseName(record.name, id);
+    if (!anonymousVolumes) return;
+    for (const m of record.mounts) {
+      // Another container may have mounted it too (by name): then it stays, as in docker.
+      if (m.type === 'volume' && m.anonymous) await this.volumes.remove(m.name, { force: true }).catch(() => undefined);
+    }
   }
 
   /** Marks a stop the user asked for: the supervisor applies no restart policy after it. */

@@ -5,21 +5,24 @@
  * config under `<root>/containers/<id>/`.
  */
 import { ownedLabels, type Snapshotter } from '../cache/index.js';
-import { mountAll, unmount, type ContainerMount } from '../executor/index.js';
+import { mountAll, unmount } from '../executor/index.js';
 import { pull } from '../registry/index.js';
 import { unpackImage, type ImageRecord, type ImageStore } from '../store/index.js';
 import { AlreadyExistsError, NotFoundError } from '../util/errors.js';
 import { checkName, newId, randomName } from './names.js';
 import { publishAll, type NetworkSettings } from './network/index.js';
-import { parseVolume, runProcess } from './process.js';
+import { runProcess } from './process.js';
 import type { RecordStore } from './records.js';
 import type { ContainerRecord, ContainerState, CreateRequest } from './types.js';
+import { containerMounts, createVolumes, type PlannedMounts } from './volume-mounts.js';
+import type { VolumeStore } from './volumes/index.js';
 
 export interface CreateDeps {
   readonly records: RecordStore;
   readonly images: ImageStore;
   readonly snapshotter: Snapshotter;
   readonly tmpDir: () => Promise<string>;
+  readonly volumes: VolumeStore;
 }
 
 /** The state of a container never started. */
@@ -40,13 +43,15 @@ export async function createContainer(req: CreateRequest, deps: CreateDeps, owne
   const image = await resolveImage(deps.images, req.image);
   const config = (await deps.images.config(image)).config ?? {};
   const proc = await runProcess(config, { env: req.env, envFile: req.envFile, ...optional(req) }, req.args);
-  const mounts: ContainerMount[] = req.volumes.map((v) => ({ type: 'bind', ...parseVolume(v) }));
+  const planned: PlannedMounts = containerMounts(req, Object.keys(config.Volumes ?? {}));
   const id = newId();
   const name = await claim(deps.records, id, requested);
   const snapshot = `container-${id}`;
+  const made: string[] = [];
   try {
     const top = await unpackImage(deps.images, deps.snapshotter, image, { mounter: { mountAll, unmount: (t) => unmount(t) }, tmpDir: await deps.tmpDir() });
     await deps.snapshotter.prepare(snapshot, top, { labels: labelsFor(id, image, ownedByThisProcess) });
+    const mounts = await createVolumes(planned, { volumes: deps.volumes, snapshotter: deps.snapshotter, tmpDir: deps.tmpDir, image: top, id, made });
     const record: ContainerRecord = {
       id,
       name,
@@ -71,6 +76,7 @@ export async function createContainer(req: CreateRequest, deps: CreateDeps, owne
     await deps.records.create(record, CREATED);
     return record;
   } catch (err) {
+    for (const v of made) await deps.volumes.remove(v).catch(() => undefined);
     await deps.snapshotter.remove(snapshot).catch(() => undefined);
     await deps.records.remove(id);
     await deps.records.releaseName(name, id);

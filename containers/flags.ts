@@ -6,3 +6,4 @@
  */
 export { parsePublish } from './network/ports.js';
 export { parseAddHost, checkDns } from './network/etc.js';
+export { seccompFromDockerProfile } from './seccomp-profile.js';

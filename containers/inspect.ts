@@ -4,12 +4,28 @@
  * https://docs.docker.com/reference/api/engine/version/v1.45/#tag/Container/operation/ContainerInspect
  */
 import { formatRestart } from './restart.js';
-import type { Container } from './types.js';
+import type { Container, RecordMount } from './types.js';
 
 /** Go's zero time, which docker prints for a time that never happened. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export function inspectView(c: Container, pid: number, logPath: string): Record<string, unknown> {
+/** One entry of docker's `Mounts`. */
+function mountView(m: RecordMount, volumePath: (name: string) => string): Record<string, unknown> {
+  switch (m.type) {
+    case 'bind':
+      return { Type: 'bind', Source: m.source, Destination: m.destination, Mode: m.readonly ? 'ro' : '', RW: !m.readonly, Propagation: 'rprivate' };
+    case 'volume':
+      return { Type: 'volume', Name: m.name, Source: volumePath(m.name), Destination: m.destination, Driver: 'local', Mode: m.readonly ? 'ro' : 'z', RW: !m.readonly, Propagation: '' };
+    case 'tmpfs':
+      return { Type: 'tmpfs', Source: '', Destination: m.destination, Mode: '', RW: !(m.options ?? []).includes('ro'), Propagation: '' };
+    default: {
+      const never: never = m;
+      return never;
+    }
+  }
+}
+
+export function inspectView(c: Container, pid: number, logPath: string, volumePath: (name: string) => string = () => ''): Record<string, unknown> {
   const { record: r, state: s } = c;
   const [path = '', ...args] = r.process.args;
   const restart = formatRestart(r.restart);
@@ -45,7 +61,7 @@ export function inspectView(c: Container, pid: number, logPath: string): Record<
       ...(r.limits?.memoryBytes === undefined ? {} : { Memory: r.limits.memoryBytes }),
       ...(r.limits?.pids === undefined ? {} : { PidsLimit: r.limits.pids }),
     },
-    Mounts: r.mounts.map((m) => (m.type === 'bind' ? { Type: 'bind', Source: m.source, Destination: m.destination, RW: !m.readonly } : { Type: 'tmpfs', Source: '', Destination: m.destination, RW: true })),
+    Mounts: r.mounts.map((m) => mountView(m, volumePath)),
     Config: {
       Hostname: r.id.slice(0, 12),
       User: r.process.user ?? '',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseVolume, processArgs, processEnv, runProcess } from './process.js';
+import { processArgs, processEnv, runProcess } from './process.js';
 import { rejects } from '../util/test-assert.js';
 
 const flags = { env: [], envFile: [] };
@@ -43,14 +43,6 @@ test('working dir and user: flags win over the image', async () => {
   assert.is(q.user, '0:0');
   assert.is((await runProcess({ Cmd: ['x'] }, flags, [])).cwd, '/');
   await rejects(runProcess({ Cmd: ['x'] }, { ...flags, workdir: 'rel' }, []), /must be absolute/);
-});
-
-test('volumes: SRC:DST[:ro]', () => {
-  assert.equal(parseVolume('/a:/b'), { source: '/a', destination: '/b', readonly: false });
-  assert.equal(parseVolume('/a:/b:ro'), { source: '/a', destination: '/b', readonly: true });
-  assert.throws(() => parseVolume('named:/b'), /both paths must be absolute/);
-  assert.throws(() => parseVolume('/a'), /expected SRC:DST/);
-  assert.throws(() => parseVolume('/a:/b:zz'), /mode must be ro or rw/);
 });
 
 test.run();

@@ -80,17 +80,3 @@ export async function runProcess(config: ContainerConfig, flags: RunFlags, args:
     user: flags.user ?? (config.User || undefined),
   };
 }
-
-/** `-v SRC:DST[:ro|rw]`: a bind mount of an existing absolute host path. */
-export function parseVolume(spec: string): { source: string; destination: string; readonly: boolean } {
-  const parts = spec.split(':');
-  const [source, destination, mode] = parts;
-  if (parts.length < 2 || parts.length > 3 || source === undefined || destination === undefined) {
-    throw new InvalidArgumentError(`invalid volume ${JSON.stringify(spec)}: expected SRC:DST[:ro]`);
-  }
-  if (!source.startsWith('/') || !destination.startsWith('/')) {
-    throw new InvalidArgumentError(`invalid volume ${JSON.stringify(spec)}: both paths must be absolute (named volumes are not supported)`);
-  }
-  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new InvalidArgumentError(`invalid volume ${JSON.stringify(spec)}: mode must be ro or rw`);
-  return { source, destination, readonly: mode === 'ro' };
-}

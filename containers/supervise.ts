@@ -35,6 +35,8 @@ export interface SuperviseDeps {
   readonly networks: Networks;
   /** Removes the container entirely (the `--rm` end). */
   readonly remove: (id: string) => Promise<void>;
+  /** The host directory of a volume (containers/volumes). */
+  readonly volumePath: (name: string) => string;
 }
 
 export interface SuperviseOptions {
@@ -131,13 +133,15 @@ async function runAttached(record: ContainerRecord, deps: SuperviseDeps, log: Js
     network: net.network,
     hostname: net.hostname,
     mounts: [
-      ...record.mounts,
+      ...record.mounts.map((m) => (m.type === 'volume' ? { type: 'bind' as const, source: deps.volumePath(m.name), destination: m.destination, readonly: m.readonly } : m)),
       ...net.mounts,
       ...(sec?.tmpfs ?? []).map((t) => ({ type: 'tmpfs' as const, destination: t.destination, options: t.options })),
       ...(init === undefined ? [] : [{ type: 'bind' as const, source: init, destination: INIT_PATH, readonly: true }]),
     ],
     ...(init === undefined ? {} : { args: [INIT_PATH, '--', ...record.process.args] }),
     ...(sec === undefined ? {} : { readonlyRootfs: sec.readonlyRootfs, capAdd: sec.capAdd, capDrop: sec.capDrop, groupAdd: sec.groupAdd }),
+    ...(sec?.seccomp === undefined ? {} : { seccomp: sec.seccomp }),
+    ...(sec?.rlimits === undefined ? {} : { rlimits: sec.rlimits }),
     // Attached without a terminal, `-t` is ignored (as before: output stays separable); detached, the runtime gets a pty.
     tty: attach === undefined ? record.tty : terminal,
     ...(record.limits === undefined ? {} : { limits: record.limits }),

@@ -4,7 +4,7 @@
  * and what creating one takes. Docker's field meanings throughout:
  * https://docs.docker.com/reference/api/engine/version/v1.45/#tag/Container
  */
-import type { ContainerMount, RunSpec } from '../executor/index.js';
+import type { ContainerMount, OciSeccomp, Rlimit, RunSpec } from '../executor/index.js';
 import type { NetworkSettings } from './network/index.js';
 
 /** `--restart`: https://docs.docker.com/engine/containers/start-containers-automatically/ */
@@ -35,7 +35,24 @@ export interface SecurityOptions {
   readonly groupAdd: readonly string[];
   /** `--init`: tini as PID 1, bound read-only from the host (this path). */
   readonly init?: string;
+  /** `--security-opt seccomp=FILE|unconfined`: the profile (converted when the container is created), or none. */
+  readonly seccomp?: OciSeccomp | 'unconfined';
+  /** `--ulimit`. */
+  readonly rlimits?: readonly Rlimit[];
 }
+
+/** A volume in a container (containers/volumes): bound from `<root>/volumes/<name>/_data` at start. */
+export interface VolumeMount {
+  readonly type: 'volume';
+  readonly name: string;
+  readonly destination: string;
+  readonly readonly: boolean;
+  /** Made for this container: `rm -v` and `--rm` remove it with the container. */
+  readonly anonymous: boolean;
+}
+
+/** A mount of a container record: the executor's kinds, or a volume. */
+export type RecordMount = ContainerMount | VolumeMount;
 
 /** cgroup limits (the executor's; resource flags fill them). */
 export type ResourceLimits = NonNullable<RunSpec['limits']>;
@@ -52,8 +69,10 @@ export interface CreateRequest {
   readonly envFile: readonly string[];
   readonly workdir?: string;
   readonly user?: string;
-  /** `-v SRC:DST[:ro]` specs. */
+  /** `-v` specs: `/host:/ctr[:ro]`, `NAME:/ctr[:ro]`, `/ctr` (an anonymous volume). */
   readonly volumes: readonly string[];
+  /** `--mount type=bind|volume|tmpfs,…` specs. */
+  readonly mounts?: readonly string[];
   readonly network: NetworkMode;
   readonly limits?: ResourceLimits;
   readonly security?: SecurityOptions;
@@ -85,7 +104,7 @@ export interface ContainerRecord {
   /** The snapshot holding the container's writable rootfs. */
   readonly snapshot: string;
   readonly process: { readonly args: readonly string[]; readonly env: readonly string[]; readonly cwd: string; readonly user?: string };
-  readonly mounts: readonly ContainerMount[];
+  readonly mounts: readonly RecordMount[];
   readonly network: NetworkMode;
   readonly limits?: ResourceLimits;
   readonly security?: SecurityOptions;

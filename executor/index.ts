@@ -9,7 +9,8 @@ export { pathRuntimes, sweepState, type HandleFor, type SweepReport } from './sw
 export { resolveRuntime, cgroupLayout, type Runtime, type RuntimeKind, type ResolveRuntimeOptions, type CgroupLayout } from './runtime.js';
 export { resolveUser, resolveUserFrom, readUserFiles, type ResolvedUser, type UserFiles } from '../util/user.js';
 export { toRuntimeSpec, containerEnv, containerHostname, type SpecContext } from './spec.js';
-export type { OciSpec, OciMount, OciProcess, OciLinux, OciSeccomp } from './oci.js';
+export type { OciSpec, OciMount, OciProcess, OciLinux, OciSeccomp, OciSeccompRule, OciSeccompArg, OciSeccompAction } from './oci.js';
+export { tweakCapabilities } from './capabilities.js';
 export { defaultSeccompProfile, DENIED_SYSCALLS } from './seccomp.js';
 export { DEFAULT_CAPABILITIES, DEFAULT_PATH, MASKED_PATHS, READONLY_PATHS } from './spec-defaults.js';
 export { ContainerStartError, type StartExitCode } from './errors.js';

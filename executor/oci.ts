@@ -42,19 +42,32 @@ export interface OciSeccompArg {
   readonly index: number;
   readonly value: number;
   readonly valueTwo?: number;
-  readonly op: 'SCMP_CMP_EQ' | 'SCMP_CMP_NE' | 'SCMP_CMP_MASKED_EQ';
+  readonly op: 'SCMP_CMP_EQ' | 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ';
 }
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#seccomp (actions) */
+export type OciSeccompAction =
+  | 'SCMP_ACT_KILL'
+  | 'SCMP_ACT_KILL_PROCESS'
+  | 'SCMP_ACT_KILL_THREAD'
+  | 'SCMP_ACT_TRAP'
+  | 'SCMP_ACT_ERRNO'
+  | 'SCMP_ACT_TRACE'
+  | 'SCMP_ACT_ALLOW'
+  | 'SCMP_ACT_LOG';
 
 export interface OciSeccompRule {
   readonly names: readonly string[];
-  readonly action: 'SCMP_ACT_ALLOW' | 'SCMP_ACT_ERRNO';
+  readonly action: OciSeccompAction;
   readonly errnoRet?: number;
   readonly args?: readonly OciSeccompArg[];
 }
 
 export interface OciSeccomp {
-  readonly defaultAction: 'SCMP_ACT_ERRNO' | 'SCMP_ACT_ALLOW';
+  readonly defaultAction: OciSeccompAction;
+  readonly defaultErrnoRet?: number;
   readonly architectures: readonly string[];
+  readonly flags?: readonly string[];
   readonly syscalls: readonly OciSeccompRule[];
 }
 
@@ -62,7 +75,7 @@ export interface OciSeccomp {
 export interface OciResources {
   readonly devices: readonly OciDeviceRule[];
   readonly memory?: { readonly limit: number; readonly swap?: number };
-  readonly cpu?: { readonly shares?: number; readonly quota?: number; readonly period?: number };
+  readonly cpu?: { readonly shares?: number; readonly quota?: number; readonly period?: number; readonly cpus?: string; readonly mems?: string };
   readonly pids?: { readonly limit: number };
 }
 
@@ -74,7 +87,8 @@ export interface OciLinux {
   readonly cgroupsPath?: string;
   readonly maskedPaths: readonly string[];
   readonly readonlyPaths: readonly string[];
-  readonly seccomp: OciSeccomp;
+  /** Absent: no filter (`--security-opt seccomp=unconfined`). */
+  readonly seccomp?: OciSeccomp;
 }
 
 /** A whole config.json. */

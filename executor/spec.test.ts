@@ -205,9 +205,10 @@ linux('--read-only makes the root read-only', () => {
 
 linux('seccomp is the default profile for the architecture', () => {
   const s = make().linux.seccomp;
+  if (s === undefined) throw new Error('no seccomp');
   assert.is(s.defaultAction, 'SCMP_ACT_ERRNO');
   assert.equal(s.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
-  assert.equal(make({}, { arch: 'arm64' }).linux.seccomp.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
+  assert.equal(make({}, { arch: 'arm64' }).linux.seccomp?.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
 });
 
 const mounts = suite('toRuntimeSpec: root, hostname, mounts');

@@ -163,7 +163,7 @@ function linuxOf(spec: RunSpec, ctx: SpecContext): OciLinux {
     ...(ctx.cgroupsPath !== undefined ? { cgroupsPath: ctx.cgroupsPath } : {}),
     maskedPaths: [...MASKED_PATHS, ...(ctx.extraMaskedPaths ?? [])],
     readonlyPaths: READONLY_PATHS,
-    seccomp: defaultSeccompProfile(ctx.arch),
+    ...(spec.seccomp === 'unconfined' ? {} : { seccomp: spec.seccomp ?? defaultSeccompProfile(ctx.arch) }),
   };
 }
 
@@ -182,12 +182,16 @@ export const CPU_PERIOD_US = 100_000;
  * swap (`swapLimit` false), as Docker does with a warning.
  */
 function resourcesOf(limits: RunSpec['limits'], swapLimit: boolean): Omit<OciLinux['resources'], 'devices'> {
-  const { memoryBytes, memorySwapBytes, nanoCpus, cpuShares, pids } = limits ?? {};
+  const { memoryBytes, memorySwapBytes, nanoCpus, cpuShares, pids, cpuPeriod, cpuQuota, cpusetCpus, cpusetMems } = limits ?? {};
   const swap = memorySwapBytes ?? (memoryBytes === undefined ? undefined : memoryBytes * 2);
   const memory = memoryBytes === undefined ? undefined : { limit: memoryBytes, ...(swapLimit && swap !== undefined ? { swap } : {}) };
   const cpu = {
     ...(cpuShares !== undefined && cpuShares > 0 ? { shares: cpuShares } : {}),
     ...(nanoCpus !== undefined && nanoCpus > 0 ? { quota: Math.round((nanoCpus * CPU_PERIOD_US) / 1e9), period: CPU_PERIOD_US } : {}),
+    ...(cpuPeriod !== undefined && cpuPeriod > 0 ? { period: cpuPeriod } : {}),
+    ...(cpuQuota !== undefined && cpuQuota > 0 ? { quota: cpuQuota } : {}),
+    ...(cpusetCpus === undefined ? {} : { cpus: cpusetCpus }),
+    ...(cpusetMems === undefined ? {} : { mems: cpusetMems }),
   };
   return {
     ...(memory === undefined ? {} : { memory }),
@@ -228,6 +232,14 @@ function checkLimits(id: string, l: NonNullable<RunSpec['limits']>): void {
   }
   if (nanoCpus !== undefined && !(Number.isSafeInteger(nanoCpus) && nanoCpus >= 0)) throw new InvalidArgumentError(`container ${id}: cpus ${nanoCpus / 1e9} must be a positive number`);
   if (cpuShares !== undefined && !(Number.isSafeInteger(cpuShares) && cpuShares >= 0)) throw new InvalidArgumentError(`container ${id}: cpu shares ${cpuShares} must be a whole number`);
+  // The kernel's CFS bounds: a period of 1 ms to 1 s, a quota of at least 1 ms.
+  if (l.cpuPeriod !== undefined && !(Number.isSafeInteger(l.cpuPeriod) && (l.cpuPeriod === 0 || (l.cpuPeriod >= 1000 && l.cpuPeriod <= 1_000_000)))) {
+    throw new InvalidArgumentError(`container ${id}: cpu period ${l.cpuPeriod} must be between 1000 and 1000000 microseconds`);
+  }
+  if (l.cpuQuota !== undefined && !(Number.isSafeInteger(l.cpuQuota) && (l.cpuQuota <= 0 || l.cpuQuota >= 1000))) throw new InvalidArgumentError(`container ${id}: cpu quota ${l.cpuQuota} must be at least 1000 microseconds`);
+  for (const [flag, v] of [['cpuset-cpus', l.cpusetCpus], ['cpuset-mems', l.cpusetMems]] as const) {
+    if (v !== undefined && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw new InvalidArgumentError(`container ${id}: --${flag} ${JSON.stringify(v)}: expected a list such as 0-2,4`);
+  }
   if (pids !== undefined && !(Number.isSafeInteger(pids) && (pids > 0 || pids === -1 || pids === 0))) {
     throw new InvalidArgumentError(`container ${id}: pids limit ${pids} must be a positive whole number (or -1: unlimited)`);
   }

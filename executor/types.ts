@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Mount } from '../oci/index.js';
+import type { OciSeccomp } from './oci.js';
 
 /** An extra mount inside the container. */
 export type ContainerMount =
@@ -46,6 +47,8 @@ export interface RunSpec {
   readonly shmSize?: number;
   /** Process resource limits (`--ulimit`); they may only lower what kiln has unless it holds CAP_SYS_RESOURCE. */
   readonly rlimits?: readonly Rlimit[];
+  /** `--security-opt seccomp=…`: another profile, or none. @default kiln's default profile (seccomp.ts) */
+  readonly seccomp?: OciSeccomp | 'unconfined';
 }
 
 /**
@@ -69,6 +72,12 @@ export interface ResourceLimits {
   readonly nanoCpus?: number;
   /** `--cpu-shares` (relative weight, cgroup v1 semantics; 1024 is one full share). */
   readonly cpuShares?: number;
+  /** `--cpu-period`, `--cpu-quota` (µs; they override `--cpus`). */
+  readonly cpuPeriod?: number;
+  readonly cpuQuota?: number;
+  /** `--cpuset-cpus` (`0-2,4`), `--cpuset-mems`. */
+  readonly cpusetCpus?: string;
+  readonly cpusetMems?: string;
   /** `--pids-limit`; -1 or 0: unlimited. */
   readonly pids?: number;
 }

@@ -15,6 +15,7 @@
  * <root>/exec/            runtime state and bundles of running containers
  * <root>/containers/      containers: <id>/ (config, state, json-file logs), names/ (containers/records.ts)
  * <root>/network/         containers/<id>/ (netns, pasta, hosts), networks/ (user-defined networks; containers/network)
+ * <root>/volumes/         named and anonymous volumes: <name>/volume.json, <name>/_data/ (containers/volumes)
  * <root>/tmp/             scratch: mount points, heredoc files; one `<pid>-<starttime>/` per process
  * <root>/sweep.lock       held by the process sweeping what killed kilns left (cli/sweep.ts)
  * <root>/kiln.json, kiln.toml   settings ([gc])
@@ -36,6 +37,8 @@ export interface RootLayout {
   readonly containers: string;
   /** Container networks (namespaces, pasta) and user-defined networks (containers/network). */
   readonly network: string;
+  /** Volumes (containers/volumes). */
+  readonly volumes: string;
   readonly tmp: string;
   readonly sweepLock: string;
   readonly configJson: string;
@@ -57,6 +60,7 @@ export function rootLayout(root: string): RootLayout {
     exec: join(root, 'exec'),
     containers: join(root, 'containers'),
     network: join(root, 'network'),
+    volumes: join(root, 'volumes'),
     tmp: join(root, 'tmp'),
     sweepLock: join(root, 'sweep.lock'),
     configJson: join(root, 'kiln.json'),

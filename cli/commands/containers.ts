@@ -88,7 +88,9 @@ function makePsCommand(ctx: CliContext, name = 'ps'): Command {
       // Like docker: without -a only running containers, unless a status filter asks for others.
       const all = opts.all === true || opts.filter.some((f) => f.startsWith('status='));
       const list = (await w.containers().list()).filter((c) => (all || c.state.status === 'running' || c.state.status === 'restarting') && keep(c));
-      const rows = list.map((c) => psRow(c, opts.trunc === false));
+      const rows = [];
+      // Published ports exist only while a container runs (docker's PORTS column is empty otherwise).
+      for (const c of list) rows.push(psRow(c, opts.trunc === false, Date.now(), c.state.status === 'running' ? await w.containers().ports(c.record.id) : []));
       if (opts.quiet === true) return ctx.stdout(rows.map((r) => `${r.ID}\n`).join(''));
       const format = opts.format === undefined || opts.format === 'table' ? PS_DEFAULT_FORMAT : opts.format === 'json' ? '{{json .}}' : opts.format;
       ctx.stdout(renderRows(format, rows, PS_HEADERS));
@@ -126,10 +128,10 @@ function makeRmCommand(ctx: CliContext): Command {
     .description('remove containers (their filesystem, logs and name)')
     .argument('<container...>', 'names, ids or id prefixes')
     .option('-f, --force', 'kill a running container first')
-    .option('-v, --volumes', "also remove the container's anonymous volumes (kiln makes none: nothing more to remove)")
-    .action(async (refs: string[], opts: { force?: boolean }, cmd: Command) => {
+    .option('-v, --volumes', "also remove the container's anonymous volumes")
+    .action(async (refs: string[], opts: { force?: boolean; volumes?: boolean }, cmd: Command) => {
       const c = await containersOf(cmd);
-      await each(ctx, refs, async (ref) => (await c.remove(ref, { force: opts.force === true }), ref));
+      await each(ctx, refs, async (ref) => (await c.remove(ref, { force: opts.force === true, volumes: opts.volumes === true }), ref));
     });
 }
 

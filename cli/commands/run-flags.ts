@@ -2,11 +2,14 @@
  * `kiln run`'s network, resource and hardening flags (docker run's names
  * and meanings) → the parts of a CreateRequest they fill.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { Option, type Command } from 'commander';
 import type { NetworkSettings, ResourceLimits, SecurityOptions } from '../../containers/index.js';
-import { checkDns, parseAddHost, parsePublish } from '../../containers/flags.js';
-import { InvalidArgumentError, UnavailableError } from '../../util/errors.js';
+import { checkDns, parseAddHost, parsePublish, seccompFromDockerProfile } from '../../containers/flags.js';
+import { DEFAULT_CAPABILITIES, tweakCapabilities, type Rlimit } from '../../executor/index.js';
+import { InvalidArgumentError, NotImplementedError, UnavailableError } from '../../util/errors.js';
+import { hostLimits, parseUlimit } from '../buildx-run-flags.js';
 import { parseSize } from '../units.js';
 
 export interface RunFlagValues {
@@ -27,6 +30,7 @@ export interface RunFlagValues {
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
+  ulimit: string[];
   init?: boolean;
   groupAdd: string[];
   label: string[];
@@ -53,7 +57,8 @@ export function addRunFlags(cmd: Command): Command {
     .option('--tmpfs <path[:options]>', 'mount a tmpfs', collect, [])
     .option('--cap-add <cap>', 'add a Linux capability', collect, [])
     .option('--cap-drop <cap>', 'drop a Linux capability', collect, [])
-    .option('--security-opt <opt>', 'security options (no-new-privileges)', collect, [])
+    .option('--security-opt <opt>', 'no-new-privileges, seccomp=unconfined or seccomp=PROFILE.json (docker\'s profile format)', collect, [])
+    .option('--ulimit <type=soft[:hard]>', 'resource limit, e.g. nofile=1024:2048 (only lowering works without CAP_SYS_RESOURCE)', collect, [])
     .option('--init', 'run tini as PID 1 to reap zombies and forward signals')
     .option('--group-add <group>', 'add a supplementary group', collect, [])
     .option('-l, --label <K=V>', 'set a container label', collect, []);
@@ -101,13 +106,37 @@ function cpus(text: string): number {
 /** Where Debian's tini-static is (`apt-get install tini`); a static binary runs in any image. */
 const TINI = ['/usr/bin/tini-static', '/usr/bin/tini'];
 
-/** Hardening flags, or undefined when none is given. */
-export function securityOf(o: RunFlagValues): SecurityOptions | undefined {
+/** `--security-opt`: no-new-privileges (always on), `seccomp=unconfined|FILE`; the seccomp choice. */
+function securityOpts(o: RunFlagValues): SecurityOptions['seccomp'] {
+  let seccomp: SecurityOptions['seccomp'];
   for (const opt of o.securityOpt) {
     // no_new_privileges is always on in kiln (DESIGN.md), so asking for it is a no-op.
     if (/^no-new-privileges(:true|=true)?$/.test(opt)) continue;
-    throw new InvalidArgumentError(`--security-opt ${JSON.stringify(opt)} is not implemented (kiln supports no-new-privileges, which is always on)`);
+    const m = /^seccomp[=:](.*)$/s.exec(opt);
+    if (m === null) {
+      if (/^(apparmor|label|systempaths|mask|unmask|proc-opts)[=:]/.test(opt)) throw new NotImplementedError(`--security-opt ${opt}`);
+      throw new InvalidArgumentError(`invalid --security-opt ${JSON.stringify(opt)}: expected no-new-privileges, seccomp=unconfined or seccomp=PROFILE.json`);
+    }
+    const value = m[1] ?? '';
+    if (value === 'unconfined') seccomp = 'unconfined';
+    else if (value === '' || value === 'builtin') seccomp = undefined;
+    else seccomp = seccompFromDockerProfile(readProfile(value), value, { arch: process.arch, capabilities: o.capAdd.length + o.capDrop.length === 0 ? DEFAULT_CAPABILITIES : tweakCapabilities(o.capAdd, o.capDrop), kernel: release() });
   }
+  return seccomp;
+}
+
+function readProfile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError(`--security-opt seccomp=${file}: cannot read the profile (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** Hardening flags, or undefined when none is given. */
+export function securityOf(o: RunFlagValues): SecurityOptions | undefined {
+  const seccomp = securityOpts(o);
+  const rlimits = o.ulimit.length === 0 ? undefined : ulimits(o.ulimit);
   const tmpfs = o.tmpfs.map((t) => {
     const colon = t.indexOf(':');
     const destination = colon < 0 ? t : t.slice(0, colon);
@@ -120,9 +149,29 @@ export function securityOf(o: RunFlagValues): SecurityOptions | undefined {
     init = TINI.find((p) => existsSync(p));
     if (init === undefined) throw new UnavailableError('--init needs tini on the host: apt-get install tini');
   }
-  const any = o.readOnly === true || tmpfs.length > 0 || o.capAdd.length > 0 || o.capDrop.length > 0 || o.groupAdd.length > 0 || init !== undefined;
+  const any = o.readOnly === true || tmpfs.length > 0 || o.capAdd.length > 0 || o.capDrop.length > 0 || o.groupAdd.length > 0 || init !== undefined || seccomp !== undefined || rlimits !== undefined;
   if (!any) return undefined;
-  return { readonlyRootfs: o.readOnly === true, tmpfs, capAdd: o.capAdd, capDrop: o.capDrop, groupAdd: o.groupAdd, ...(init === undefined ? {} : { init }) };
+  return {
+    readonlyRootfs: o.readOnly === true,
+    tmpfs,
+    capAdd: o.capAdd,
+    capDrop: o.capDrop,
+    groupAdd: o.groupAdd,
+    ...(init === undefined ? {} : { init }),
+    ...(seccomp === undefined ? {} : { seccomp }),
+    ...(rlimits === undefined ? {} : { rlimits }),
+  };
+}
+
+/** `--ulimit`s; a name given twice keeps the last (docker's). */
+function ulimits(specs: readonly string[]): Rlimit[] {
+  const host = hostLimits();
+  const byType = new Map<string, Rlimit>();
+  for (const u of specs) {
+    const r = parseUlimit(u, host);
+    byType.set(r.type, r);
+  }
+  return [...byType.values()];
 }
 
 /** `--label K=V` (K alone: empty value). */

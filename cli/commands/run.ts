@@ -16,6 +16,7 @@ interface RunOptions extends RunFlagValues {
   env: string[];
   envFile: string[];
   volume: string[];
+  mount: string[];
   workdir?: string;
   user?: string;
   entrypoint?: string;
@@ -40,7 +41,8 @@ export function makeRunCommand(ctx: CliContext): Command {
     .option('-d, --detach', 'run in the background and print the container id')
     .option('-e, --env <K=V>', 'set an environment variable (K alone: take it from here)', collect, [])
     .option('--env-file <file>', 'read environment variables from a file', collect, [])
-    .option('-v, --volume <src:dst[:ro]>', 'bind-mount a host path', collect, [])
+    .option('-v, --volume <src:dst[:opts]>', 'bind a host path (/host:/ctr), mount a named volume (NAME:/ctr) or a new anonymous one (/ctr); opts: ro, rw, nocopy', collect, [])
+    .option('--mount <spec>', 'type=bind|volume|tmpfs,source=…,target=…[,readonly][,volume-nocopy][,tmpfs-size=…][,tmpfs-mode=…]', collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'user[:group] or uid[:gid]')
     .option('--entrypoint <cmd>', 'override the image entrypoint')
@@ -59,6 +61,7 @@ export function makeRunCommand(ctx: CliContext): Command {
         env: opts.env,
         envFile: opts.envFile,
         volumes: opts.volume,
+        mounts: opts.mount,
         network: networkOf(opts),
         ...optionalParts(opts),
         tty: opts.tty === true,
