@@ -6,6 +6,7 @@ export { ImageStore, layoutDir, type ImageRecord } from './image/store.js';
 export { importRootfs, type ImportOptions } from './image/import.js';
 export { saveImages, type ArchiveFormat, type SaveOptions } from './image/save.js';
 export { loadArchive, type LoadResult } from './image/load.js';
+export { importLayout, type LayoutSelector } from './image/layout-import.js';
 export { chainIDs, writeImage, createdNow } from './image/write.js';
 export { familiarName, normalizeName, parseReference, formatReference, type Reference } from './image/reference.js';
 // The OCI types live in the oci/ leaf; re-exported so callers of the store keep one import.
