@@ -35,6 +35,8 @@ export interface SecurityOptions {
   readonly groupAdd: readonly string[];
   /** `--init`: tini as PID 1, bound read-only from the host (this path). */
   readonly init?: string;
+  /** `--privileged` (executor/privileged.ts). */
+  readonly privileged?: boolean;
 }
 
 /** cgroup limits (the executor's; resource flags fill them). */

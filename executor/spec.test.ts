@@ -205,9 +205,9 @@ linux('--read-only makes the root read-only', () => {
 
 linux('seccomp is the default profile for the architecture', () => {
   const s = make().linux.seccomp;
-  assert.is(s.defaultAction, 'SCMP_ACT_ERRNO');
-  assert.equal(s.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
-  assert.equal(make({}, { arch: 'arm64' }).linux.seccomp.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
+  assert.is(s?.defaultAction, 'SCMP_ACT_ERRNO');
+  assert.equal(s?.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+  assert.equal(make({}, { arch: 'arm64' }).linux.seccomp?.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
 });
 
 const mounts = suite('toRuntimeSpec: root, hostname, mounts');

@@ -29,6 +29,7 @@ export interface RunFlagValues {
   init?: boolean;
   groupAdd: string[];
   label: string[];
+  privileged?: boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -55,7 +56,8 @@ export function addRunFlags(cmd: Command): Command {
     .option('--security-opt <opt>', 'security options (no-new-privileges)', collect, [])
     .option('--init', 'run tini as PID 1 to reap zombies and forward signals')
     .option('--group-add <group>', 'add a supplementary group', collect, [])
-    .option('-l, --label <K=V>', 'set a container label', collect, []);
+    .option('-l, --label <K=V>', 'set a container label', collect, [])
+    .option('--privileged', 'every capability, no seccomp, the host devices, writable /sys (for kiln or mount inside)');
 }
 
 /** The network part of the request. */
@@ -119,9 +121,10 @@ export function securityOf(o: RunFlagValues): SecurityOptions | undefined {
     init = TINI.find((p) => existsSync(p));
     if (init === undefined) throw new UnavailableError('--init needs tini on the host: apt-get install tini');
   }
-  const any = o.readOnly === true || tmpfs.length > 0 || o.capAdd.length > 0 || o.capDrop.length > 0 || o.groupAdd.length > 0 || init !== undefined;
+  const privileged = o.privileged === true;
+  const any = o.readOnly === true || tmpfs.length > 0 || o.capAdd.length > 0 || o.capDrop.length > 0 || o.groupAdd.length > 0 || init !== undefined || privileged;
   if (!any) return undefined;
-  return { readonlyRootfs: o.readOnly === true, tmpfs, capAdd: o.capAdd, capDrop: o.capDrop, groupAdd: o.groupAdd, ...(init === undefined ? {} : { init }) };
+  return { readonlyRootfs: o.readOnly === true, tmpfs, capAdd: o.capAdd, capDrop: o.capDrop, groupAdd: o.groupAdd, ...(init === undefined ? {} : { init }), ...(privileged ? { privileged } : {}) };
 }
 
 /** `--label K=V` (K alone: empty value). */
