@@ -148,34 +148,7 @@ export function parseAnnotations(specs: readonly string[]): Record<string, strin
   return out;
 }
 
-/**
- * `--build-context NAME=VALUE`: `docker-image://REF` (an image instead of
- * the one FROM or `--from` names) and `target:STAGE` (another stage) are
- * done; a directory, an OCI layout and git or HTTP sources are not yet.
- */
-export function parseBuildContexts(specs: readonly string[]): Map<string, { kind: 'image'; ref: string } | { kind: 'stage'; name: string }> {
-  const out = new Map<string, { kind: 'image'; ref: string } | { kind: 'stage'; name: string }>();
-  for (const spec of specs) {
-    const eq = spec.indexOf('=');
-    const name = spec.slice(0, eq).trim().toLowerCase();
-    const value = spec.slice(eq + 1).trim();
-    if (eq <= 0 || value === '') throw new InvalidArgumentError(`invalid --build-context ${JSON.stringify(spec)}: expected NAME=VALUE`);
-    if (value.startsWith('docker-image://')) {
-      const ref = value.slice('docker-image://'.length);
-      if (ref === '') throw new InvalidArgumentError(`invalid --build-context ${JSON.stringify(spec)}: docker-image:// needs an image reference`);
-      out.set(name, { kind: 'image', ref });
-    } else if (value.startsWith('target:')) {
-      out.set(name, { kind: 'stage', name: value.slice('target:'.length) });
-    } else if (value.startsWith('oci-layout://')) {
-      throw new NotImplementedError(`--build-context ${name}=oci-layout://… (an OCI layout directory as a named context)`);
-    } else if (/^(https?|git|ssh):\/\/|^git@|\.git(#|$)/.test(value)) {
-      throw new NotImplementedError(`--build-context ${name}=${value} (a git or HTTP named context)`);
-    } else {
-      throw new NotImplementedError(`--build-context ${name}=${value} (a local directory as a named context)`);
-    }
-  }
-  return out;
-}
+export { parseBuildContexts } from './build-contexts.js';
 
 /** `k=v,k=v` (buildx's CSV options). */
 export function csvFields(flag: string, spec: string): Map<string, string> {

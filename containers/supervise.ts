@@ -142,6 +142,7 @@ async function runAttached(record: ContainerRecord, deps: SuperviseDeps, log: Js
     ...(sec === undefined ? {} : { readonlyRootfs: sec.readonlyRootfs, capAdd: sec.capAdd, capDrop: sec.capDrop, groupAdd: sec.groupAdd }),
     ...(sec?.seccomp === undefined ? {} : { seccomp: sec.seccomp }),
     ...(sec?.rlimits === undefined ? {} : { rlimits: sec.rlimits }),
+    ...(sec?.privileged === true ? { privileged: true } : {}),
     // Attached without a terminal, `-t` is ignored (as before: output stays separable); detached, the runtime gets a pty.
     tty: attach === undefined ? record.tty : terminal,
     ...(record.limits === undefined ? {} : { limits: record.limits }),

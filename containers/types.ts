@@ -39,6 +39,8 @@ export interface SecurityOptions {
   readonly seccomp?: OciSeccomp | 'unconfined';
   /** `--ulimit`. */
   readonly rlimits?: readonly Rlimit[];
+  /** `--privileged` (executor/privileged.ts). */
+  readonly privileged?: boolean;
 }
 
 /** A volume in a container (containers/volumes): bound from `<root>/volumes/<name>/_data` at start. */

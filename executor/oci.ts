@@ -82,13 +82,25 @@ export interface OciResources {
 /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md */
 export interface OciLinux {
   readonly namespaces: readonly { readonly type: 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup'; readonly path?: string }[];
-  readonly devices: readonly never[];
+  /** Device nodes the runtime creates in /dev (only `--privileged` asks for any: the host's). */
+  readonly devices: readonly OciDevice[];
   readonly resources: OciResources;
   readonly cgroupsPath?: string;
   readonly maskedPaths: readonly string[];
   readonly readonlyPaths: readonly string[];
-  /** Absent: no filter (`--security-opt seccomp=unconfined`). */
+  /** Absent: no filter (`--privileged`, `--security-opt seccomp=unconfined`). */
   readonly seccomp?: OciSeccomp;
+}
+
+/** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#devices */
+export interface OciDevice {
+  readonly path: string;
+  readonly type: 'c' | 'b';
+  readonly major: number;
+  readonly minor: number;
+  readonly fileMode: number;
+  readonly uid: number;
+  readonly gid: number;
 }
 
 /** A whole config.json. */

@@ -23,6 +23,7 @@ import { containerPids, containerState, deleteContainer, killContainer, type Run
 import { execInContainer, type ExecSpec } from './exec.js';
 import type { Runtime } from './runtime.js';
 import { containerEnv, containerHostname, containerMounts, toRuntimeSpec } from './spec.js';
+import { withPrivileges } from './privileged.js';
 import { missingPaths, removeStubs } from './stubs.js';
 import { pathRuntimes, sweepState, type SweepReport } from './sweep.js';
 import type { Executor, RunOptions, RunResult, RunSpec } from './types.js';
@@ -161,7 +162,7 @@ export class OciRuntimeExecutor implements Executor {
     if (missing !== undefined) throw missing;
     const cgroupsPath = sandboxed ? `${sandboxName(spec.id)}/${spec.id}` : undefined;
     const cg = cgroupsPath === undefined ? {} : { cgroupsPath, swapLimit: swapAccounting() };
-    const config = toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files, ...cg });
+    const config = withPrivileges(spec, toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files, ...cg }));
     await writeBundleFiles(paths, config, etcFiles(spec.network, hostname, hostEtc, spec.extraHosts));
     return stubs;
   }

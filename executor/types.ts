@@ -39,6 +39,8 @@ export interface RunSpec {
   /** Capabilities added to / dropped from Docker's default set (`CAP_` prefix optional, `ALL` allowed). */
   readonly capAdd?: readonly string[];
   readonly capDrop?: readonly string[];
+  /** `--privileged`: every capability kiln holds, no seccomp, no masked paths, the host's devices, writable /sys and cgroupfs (executor/privileged.ts). */
+  readonly privileged?: boolean;
   /** `--group-add`: supplementary groups (names resolved in the image's /etc/group, or numbers). */
   readonly groupAdd?: readonly string[];
   /** Lines added to /etc/hosts (`--add-host`). */

@@ -6,6 +6,7 @@ export { ImageStore, layoutDir, type ImageRecord } from './image/store.js';
 export { importRootfs, type ImportOptions } from './image/import.js';
 export { saveImages, type ArchiveFormat, type SaveOptions } from './image/save.js';
 export { loadArchive, type LoadResult } from './image/load.js';
+export { importLayout, type LayoutSelector } from './image/layout-import.js';
 export { chainIDs, writeImage, createdNow } from './image/write.js';
 export {
   ATTESTATION_MANIFEST,

@@ -34,6 +34,7 @@ export interface RunFlagValues {
   init?: boolean;
   groupAdd: string[];
   label: string[];
+  privileged?: boolean;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -61,7 +62,8 @@ export function addRunFlags(cmd: Command): Command {
     .option('--ulimit <type=soft[:hard]>', 'resource limit, e.g. nofile=1024:2048 (only lowering works without CAP_SYS_RESOURCE)', collect, [])
     .option('--init', 'run tini as PID 1 to reap zombies and forward signals')
     .option('--group-add <group>', 'add a supplementary group', collect, [])
-    .option('-l, --label <K=V>', 'set a container label', collect, []);
+    .option('-l, --label <K=V>', 'set a container label', collect, [])
+    .option('--privileged', 'every capability, no seccomp, the host devices, writable /sys (for kiln or mount inside)');
 }
 
 /** The network part of the request. */
@@ -149,7 +151,7 @@ export function securityOf(o: RunFlagValues): SecurityOptions | undefined {
     init = TINI.find((p) => existsSync(p));
     if (init === undefined) throw new UnavailableError('--init needs tini on the host: apt-get install tini');
   }
-  const any = o.readOnly === true || tmpfs.length > 0 || o.capAdd.length > 0 || o.capDrop.length > 0 || o.groupAdd.length > 0 || init !== undefined || seccomp !== undefined || rlimits !== undefined;
+  const any = o.readOnly === true || tmpfs.length > 0 || o.capAdd.length > 0 || o.capDrop.length > 0 || o.groupAdd.length > 0 || init !== undefined || seccomp !== undefined || rlimits !== undefined || o.privileged === true;
   if (!any) return undefined;
   return {
     readonlyRootfs: o.readOnly === true,
@@ -160,6 +162,7 @@ export function securityOf(o: RunFlagValues): SecurityOptions | undefined {
     ...(init === undefined ? {} : { init }),
     ...(seccomp === undefined ? {} : { seccomp }),
     ...(rlimits === undefined ? {} : { rlimits }),
+    ...(o.privileged === true ? { privileged: true } : {}),
   };
 }
 

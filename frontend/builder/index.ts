@@ -6,7 +6,7 @@ export { build, type BuildOptions } from './build.js';
 export { plan } from './solve.js';
 export type { Worker } from './worker.js';
 export { STDOUT_DEST, type AttestRequest, type BuildOutcome, type BuildOutput, type BuildRequest, type RunExtras } from './request.js';
-export type { NamedContexts } from '../plan/index.js';
+export type { NamedContext, NamedContexts } from '../plan/index.js';
 export type {
   BuildEvent,
   BuildProgress,

@@ -4,7 +4,7 @@
  * at its Dockerfile lines.
  */
 import type { Range } from '../../parser/runtime.js';
-import { planBuild, type BuildPlan, type PlannedStage, type Step } from '../plan/index.js';
+import { namedContextOf, planBuild, type BuildPlan, type PlannedStage, type Step } from '../plan/index.js';
 import { Solver, VertexError, type Edge, type Solved } from '../../solver/index.js';
 import { hostPlatform, normalizeName, writeImage, type Descriptor, type ImageRecord, type Platform } from '../../store/index.js';
 import { FailedPreconditionError, findError, NotFoundError } from '../../util/errors.js';
@@ -13,6 +13,7 @@ import { BuildStepError } from './errors.js';
 import { stageImage } from './export.js';
 import { buildGraph } from './graph.js';
 import { noCacheStages } from './no-cache-filter.js';
+import { resolveNamedContext } from './named-context.js';
 import { parseCached } from './parse-cache.js';
 import type { BuildRequest } from './request.js';
 import { committedInfo, EMPTY_ROOTFS, resultOf, stepInput, type StepResult } from './result.js';
@@ -46,6 +47,8 @@ export async function plan(request: BuildRequest, worker: Worker, signal?: Abort
     labels: request.labels,
     contexts: request.contexts,
     resolveImage: async (ref, platform) => {
+      const context = namedContextOf(ref);
+      if (context !== undefined) return resolveNamedContext(worker, request, context, platform, signal);
       const image = request.pull === true ? await pullImage(worker, ref, platform, signal) : await worker.images.get(ref).catch(async (err: unknown) => {
         if (findError(err, NotFoundError) === undefined) throw err;
         return pullImage(worker, ref, platform, signal);

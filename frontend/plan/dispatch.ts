@@ -28,7 +28,7 @@ export interface DispatchedStage {
 export function dispatchStage(scope: PlanScope, node: StageNode, done: ReadonlyMap<number, DispatchedStage>): DispatchedStage {
   const state = initialState(node, done);
   const names = new ProgressNames(node.displayName, progressTotal(node));
-  const fromName = node.base.kind === 'image' && node.resolved !== null ? names.next(`FROM ${node.resolved.ref}`, false) : null;
+  const fromName = node.base.kind === 'image' && node.resolved !== null ? names.next(`FROM ${node.resolved.display ?? node.resolved.ref}`, false) : null;
   const p = new StagePlanner(scope, node, state, names);
   for (const c of node.commands) {
     if (!c.onbuild) {

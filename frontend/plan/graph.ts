@@ -57,8 +57,34 @@ export interface GraphInput {
   readonly contexts?: NamedContexts | undefined;
 }
 
-/** `--build-context` values by name (lowercase): an image reference, or a stage by name. */
-export type NamedContexts = ReadonlyMap<string, { readonly kind: 'image'; readonly ref: string } | { readonly kind: 'stage'; readonly name: string }>;
+/**
+ * One `--build-context NAME=VALUE`: an image reference, a stage by name, a
+ * directory on the host, an OCI image layout directory (by tag or digest), or
+ * a git repository.
+ */
+export type NamedContext =
+  | { readonly kind: 'image'; readonly ref: string }
+  | { readonly kind: 'stage'; readonly name: string }
+  | { readonly kind: 'local'; readonly dir: string }
+  | { readonly kind: 'oci-layout'; readonly dir: string; readonly tag?: string | undefined; readonly digest?: string | undefined }
+  | { readonly kind: 'git'; readonly url: string };
+
+/** `--build-context` values by name (lowercase). */
+export type NamedContexts = ReadonlyMap<string, NamedContext>;
+
+/**
+ * The image reference a directory, layout or git context stands for in the
+ * plan: the resolver turns it into a stored image. `context://` is no valid
+ * image reference, so it never names a real image.
+ */
+const CONTEXT_REF = 'context://';
+export function namedContextRef(name: string): string {
+  return `${CONTEXT_REF}${name}`;
+}
+/** The context name {@link namedContextRef} made `ref` from, or undefined. */
+export function namedContextOf(ref: string): string | undefined {
+  return ref.startsWith(CONTEXT_REF) ? ref.slice(CONTEXT_REF.length) : undefined;
+}
 
 /** Builds every stage's node, in Dockerfile order. */
 export function buildGraph(input: GraphInput): StageNode[] {
@@ -93,6 +119,7 @@ function named2(input: Pick<GraphInput, 'stages' | 'contexts' | 'filename'>, nam
   const c = input.contexts?.get(name.toLowerCase());
   if (c === undefined) return undefined;
   if (c.kind === 'image') return { kind: 'image', name: c.ref };
+  if (c.kind !== 'stage') return { kind: 'image', name: namedContextRef(name.toLowerCase()) };
   const index = stageNamed(input.stages, c.name.toLowerCase());
   if (index === undefined) throw new DockerfileSyntaxError(`--build-context ${name}=target:${c.name}: no stage named ${c.name}`, input.filename, at);
   return { kind: 'stage', index };

@@ -10,7 +10,7 @@
  * ```
  */
 export { planBuild } from './plan.js';
-export type { NamedContexts } from './graph.js';
+export { namedContextOf, namedContextRef, type NamedContext, type NamedContexts } from './graph.js';
 export { formatPlatform, parsePlatform } from '../../oci/index.js';
 export type {
   AddOptions,

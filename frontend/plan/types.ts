@@ -13,6 +13,8 @@ export interface ResolvedImage {
   /** The normalized reference, e.g. `docker.io/library/alpine:3.20`. */
   readonly ref: string;
   readonly config: ImageConfig;
+  /** How progress names it when `ref` is not what the user wrote (a `--build-context`). */
+  readonly display?: string | undefined;
 }
 
 /**

@@ -126,7 +126,7 @@ async function fileDigest(store: ImageStore, c: ArchiveContents, path: string, l
  * Makes every layer an uncompressed blob whose digest is its diff_id, then
  * returns the manifest to store: the original when nothing changed, else a new one.
  */
-async function normalizeImage(
+export async function normalizeImage(
   store: ImageStore,
   configDesc: Descriptor,
   config: ImageConfig,
