@@ -4,7 +4,8 @@
 // changed as the shared README defines them, timed as whole kiln processes
 // (median of N runs after a warm-up, NODE_EXTRA_CA_CERTS unset, --network=none),
 // with peak RSS from GNU time when it is installed.
-// Usage: npm run bench [-- --runs 5] [--case hello,chain10]
+// Usage: npm run bench [-- --runs 5] [--case hello,chain10] [--big]
+// --big adds ctx100k (100,000 files, 1,000 dirs; slow, opt-in): cold, warm no-op, one file changed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,12 +27,15 @@ const targets = {
   'hello cold': 0.12, 'hello warm': 0.07, 'chain10 cold': 0.45, 'chain10 warm': 0.09,
   'bigctx fresh root': 2.5, 'bigctx warm': 0.15, 'bigctx 1 file changed': 1.0, 'parallel cold': 2.15,
   'biglayer cold': 1.8, 'manylayers cold': 2.7, 'manylayers warm': 0.12,
+  'ctx100k cold': 8, 'ctx100k warm': 1, 'ctx100k 1 file changed': 2,
 };
 const buildkit = {
   'hello cold': 0.147, 'hello warm': 0.091, 'chain10 cold': 0.788, 'chain10 warm': 0.104,
   'bigctx fresh root': 5.43, 'bigctx warm': 0.34, 'bigctx 1 file changed': 2.16, 'parallel cold': 2.23,
   'biglayer cold': 2.46, 'manylayers cold': 4.79, 'manylayers warm': 0.16,
 };
+// kiln's own figures for ctx100k from issue #15 (no BuildKit reference was measured).
+const before = { 'ctx100k cold': 17.2, 'ctx100k warm': 2.2, 'ctx100k 1 file changed': 17.2 };
 
 function timed(root, buildArgs) {
   const cmd = gnuTime ? ['/usr/bin/time', '-f', '%M', kiln] : [kiln];
@@ -57,7 +61,8 @@ function measure(label, prepare, run) {
   const rss = Math.max(...samples.map((x) => x.rss));
   const target = targets[label];
   const bk = buildkit[label];
-  console.log(`${label.padEnd(24)} ${s.toFixed(3).padStart(7)} s   BuildKit ${bk.toFixed(3)} s   target ≤ ${target.toFixed(2)} s   ${s <= target ? 'MET ' : 'miss'}   peak RSS ${Number.isNaN(rss) ? 'n/a' : `${rss.toFixed(0)} MiB`}`);
+  const ref = bk === undefined ? `kiln before ${before[label].toFixed(1)} s` : `BuildKit ${bk.toFixed(3)} s`;
+  console.log(`${label.padEnd(24)} ${s.toFixed(3).padStart(7)} s   ${ref}   target ≤ ${target.toFixed(2)} s   ${s <= target ? 'MET ' : 'miss'}   peak RSS ${Number.isNaN(rss) ? 'n/a' : `${rss.toFixed(0)} MiB`}`);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-'));
@@ -99,6 +104,21 @@ try {
     measure('bigctx warm', null, () => timed(root, [dir]));
     const f = join(dir, 'files', 'd00', 'f0000.txt');
     measure('bigctx 1 file changed', () => writeFileSync(f, `file 00000 of the bigctx benchmark context, changed ${process.hrtime.bigint()}\n`), () => timed(root, [dir]));
+  }
+  if (args.includes('--big')) {
+    // 100,000 small files in 1,000 directories, built like bigctx (COPY . /app, then a RUN).
+    const dir = join(work, 'cases', 'ctx100k');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(shared, 'bench', 'cases', 'bigctx', 'Dockerfile'), join(dir, 'Dockerfile'));
+    for (let d = 0; d < 1000; d++) {
+      const sub = join(dir, 'files', `d${String(d).padStart(3, '0')}`);
+      mkdirSync(sub, { recursive: true });
+      for (let f = 0; f < 100; f++) writeFileSync(join(sub, `f${String(d * 100 + f).padStart(6, '0')}.txt`), `file ${d * 100 + f} of the ctx100k context\n`);
+    }
+    const f = join(dir, 'files', 'd000', 'f000000.txt');
+    measure('ctx100k cold', null, () => timed(root, ['--no-cache', dir]));
+    measure('ctx100k warm', null, () => timed(root, [dir]));
+    measure('ctx100k 1 file changed', () => writeFileSync(f, `changed ${process.hrtime.bigint()}\n`), () => timed(root, [dir]));
   }
   if (want('parallel')) {
     const dir = caseDir('parallel');
