@@ -22,6 +22,7 @@ import {
   lutimesSync,
   mkdirSync,
   openSync,
+  readFileSync,
   readSync,
   symlinkSync,
   unlinkSync,
@@ -35,6 +36,10 @@ import type { ModeFn, Owner } from './owner.js';
 import type { TreeEntry } from './tree.js';
 
 const ROOTLESS = process.getuid?.() !== 0;
+const EUID = process.geteuid?.() ?? -1;
+const EGID = process.getegid?.() ?? -1;
+/** The process umask, read once (process.umask() without an argument is deprecated: it sets the mask to read it). */
+const UMASK = readUmask();
 const CHUNK = 1 << 20;
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
@@ -62,13 +67,23 @@ export function copyContext(owner: Owner | undefined, mode: ModeFn | undefined, 
  * returns whether it was created. An existing non-directory is an error.
  */
 export function ensureDir(target: string): boolean {
+  return ensureDirFresh(target) !== 'existing';
+}
+
+/**
+ * {@link ensureDir}, telling apart a directory created empty whose new
+ * entries get kiln's own uid/gid (no setgid bit inherited: `clean`), so
+ * that writes into it can skip checks and calls that change nothing.
+ */
+export function ensureDirFresh(target: string): 'existing' | 'created' | 'clean' {
   const st = lstatOrUndefined(target);
   if (st === undefined) {
     mkdirSync(target, 0o700);
-    return true;
+    const made = lstatOrUndefined(target);
+    return made !== undefined && (made.mode & 0o2000) === 0 && made.gid === EGID ? 'clean' : 'created';
   }
   if (!st.isDirectory()) throw new FailedPreconditionError(`cannot copy to non-directory: ${target}`);
-  return false;
+  return 'existing';
 }
 
 /** Sets a directory's owner, mode and times from its source entry. */
@@ -91,12 +106,16 @@ export function restoreDirTimes(target: string, atime: number, mtime: number): v
   }
 }
 
-/** Copies a non-directory entry from host path `source` to `target`. */
-export async function writeLeaf(ctx: CopyContext, source: string, target: string, e: TreeEntry): Promise<void> {
-  clearTarget(target);
+/**
+ * Copies a non-directory entry from host path `source` to `target`. `fresh`:
+ * the target's directory is one {@link ensureDirFresh} called clean, so
+ * nothing is in the way and a new file gets kiln's own uid/gid.
+ */
+export async function writeLeaf(ctx: CopyContext, source: string, target: string, e: TreeEntry, fresh = false): Promise<void> {
+  if (!fresh) clearTarget(target);
   switch (e.kind) {
     case 'file':
-      return writeFile(ctx, source, target, e);
+      return writeFile(ctx, source, target, e, fresh);
     case 'symlink':
       symlinkSync(e.linkTarget, target);
       own(() => lchownSync(target, ctx.owner?.uid ?? e.uid, ctx.owner?.gid ?? e.gid));
@@ -125,17 +144,20 @@ function clearTarget(target: string): void {
   unlinkSync(target);
 }
 
-async function writeFile(ctx: CopyContext, source: string, target: string, e: TreeEntry): Promise<void> {
+async function writeFile(ctx: CopyContext, source: string, target: string, e: TreeEntry, fresh: boolean): Promise<void> {
   const key = `${e.dev}:${e.ino}`;
   const first = e.nlink > 1 ? ctx.links.get(key) : undefined;
   if (first !== undefined) return linkSync(first, target);
   const src = openSync(source, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     if (!fstatSync(src).isFile()) throw new FailedPreconditionError(`${source} is no longer a regular file`);
-    const dst = openSync(target, CREATE, 0o600);
+    // In a clean directory a plain mode can be given at creation (the umask takes nothing from it) and our own owner is already there.
+    const mode = ctx.mode?.(e.mode, false) ?? e.mode;
+    const modeAtCreate = fresh && (mode & ~0o777) === 0 && (mode & UMASK) === 0;
+    const dst = openSync(target, CREATE, modeAtCreate ? mode : 0o600);
     try {
       await copyData(ctx, src, dst);
-      setMeta(ctx, dst, e);
+      setMeta(ctx, dst, e, { mode: !modeAtCreate, owner: !(fresh && (ctx.owner?.uid ?? e.uid) === EUID && (ctx.owner?.gid ?? e.gid) === EGID) });
     } finally {
       closeSync(dst);
     }
@@ -179,11 +201,20 @@ async function writeNode(ctx: CopyContext, target: string, e: TreeEntry, kind: N
   lutimesSync(target, seconds(e.mtimeNs), seconds(e.mtimeNs));
 }
 
-/** chown first: it clears setuid/setgid, so the mode comes after it. */
-function setMeta(ctx: CopyContext, fd: number, e: TreeEntry): void {
-  own(() => fchownSync(fd, ctx.owner?.uid ?? e.uid, ctx.owner?.gid ?? e.gid));
-  fchmodSync(fd, ctx.mode?.(e.mode, e.kind === 'dir') ?? e.mode);
+/** chown first: it clears setuid/setgid, so the mode comes after it. `need` skips calls known to change nothing. */
+function setMeta(ctx: CopyContext, fd: number, e: TreeEntry, need = { mode: true, owner: true }): void {
+  if (need.owner) own(() => fchownSync(fd, ctx.owner?.uid ?? e.uid, ctx.owner?.gid ?? e.gid));
+  if (need.mode) fchmodSync(fd, ctx.mode?.(e.mode, e.kind === 'dir') ?? e.mode);
   futimesSync(fd, seconds(e.mtimeNs), seconds(e.mtimeNs));
+}
+
+function readUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m?.[1] === undefined ? 0o777 : parseInt(m[1], 8);
+  } catch {
+    return 0o777; // unknown: never rely on the mode given at creation
+  }
 }
 
 /** Without root a refused chown (EPERM) is expected and ignored. */

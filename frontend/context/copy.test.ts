@@ -106,6 +106,32 @@ test('without --chown the context is 0:0 and a stage keeps its owners; modes and
   assert.is(await owner('s/x.txt'), '777:888');
 });
 
+test('into a setgid directory of another group, copied files and new subdirectories still get the source owner and mode', async () => {
+  await mkdir(at('shared'), { recursive: true });
+  await chown(at('shared'), 0, 50);
+  await chmod(at('shared'), 0o2775);
+  await chmod(join(ctx, 'dir/sub/y.txt'), 0o640);
+  await copy({ sources: ['dir'] }, { dest: '/shared/' });
+  assert.is(await owner('shared/sub'), '0:0');
+  assert.is(await owner('shared/sub/y.txt'), '0:0');
+  assert.is(await owner('shared/x.txt'), '0:0');
+  assert.is(await mode('shared/sub/y.txt'), 0o640);
+  assert.is(await readFile(at('shared/sub/y.txt'), 'utf8'), 'y');
+});
+
+test('a deep directory tree copied into a new destination keeps every mode, including ones the umask would strip', async () => {
+  await writeTree(ctx, { 'deep/a/b/c.txt': 'c', 'deep/a/w.txt': 'w' });
+  await chmod(join(ctx, 'deep/a/b/c.txt'), 0o666);
+  await chmod(join(ctx, 'deep/a/w.txt'), 0o4755);
+  await chmod(join(ctx, 'deep/a/b'), 0o750);
+  await settle(ctx);
+  await copy({ sources: ['deep'] }, { dest: '/new/' });
+  assert.is(await mode('new/a/b/c.txt'), 0o666);
+  assert.is(await mode('new/a/w.txt'), 0o4755);
+  assert.is(await mode('new/a/b'), 0o750);
+  assert.is(await owner('new/a/b/c.txt'), '0:0');
+});
+
 test('--chmod: octal for files and directories, symbolic relative to each source', async () => {
   await copy({ sources: ['dir'] }, { dest: '/m/', chmod: '0640' });
   assert.is(await mode('m/x.txt'), 0o640);

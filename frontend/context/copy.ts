@@ -22,11 +22,12 @@
  * Every destination path is resolved inside the rootfs, so a symlink in the
  * image never redirects a write to the host.
  */
+import { mkdirSync } from 'node:fs';
 import { resolve as resolveHost } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { FailedPreconditionError, InvalidArgumentError } from '../../util/errors.js';
 import { archiveCompression, extractArchive, type Compression } from './archive.js';
-import { copyContext, ensureDir, finishDir, restoreDirTimes, writeLeaf, type CopyContext } from './copy-entry.js';
+import { copyContext, ensureDir, ensureDirFresh, finishDir, restoreDirTimes, writeLeaf, type CopyContext } from './copy-entry.js';
 import { hostPath, isDirAt, lstatOrUndefined, mkdirAllInRoot, parseDestination, type Destination } from './dest.js';
 import { cleanPath } from './go-path.js';
 import { parseChmod, resolveChown } from './owner.js';
@@ -187,7 +188,7 @@ async function copyWithParents(
 
 /** Copies everything below source directory `rel` into host directory `hostTop`, finishing directories after their contents. */
 async function copyTree(ctx: CopyContext, tree: SourceTree, rel: string, exclude: PatternMatcher | undefined, hostTop: string, base = ''): Promise<number> {
-  const open: { sub: string; host: string; entry: TreeEntry }[] = [];
+  const open: { sub: string; host: string; entry: TreeEntry; clean: boolean }[] = [];
   let n = 0;
   for (const { entry, sub } of walkSelected(tree, rel, exclude, base)) {
     if (sub === '') continue;
@@ -200,11 +201,14 @@ async function copyTree(ctx: CopyContext, tree: SourceTree, rel: string, exclude
       await yieldToLoop(); // a big tree must not hold the event loop for seconds
     }
     const host = `${hostTop}/${sub}`;
+    const parent = open[open.length - 1];
+    // A directory this copy made empty has nothing in the way of its entries.
+    const fresh = parent !== undefined && parent.clean && sub.lastIndexOf('/') === parent.sub.length && sub.startsWith(parent.sub);
     if (entry.kind === 'dir') {
-      ensureDir(host);
-      open.push({ sub, host, entry });
+      const made = fresh ? (mkdirSync(host, 0o700), 'clean') : ensureDirFresh(host);
+      open.push({ sub, host, entry, clean: made === 'clean' });
     } else {
-      await writeLeaf(ctx, tree.abs(entry.rel), host, entry);
+      await writeLeaf(ctx, tree.abs(entry.rel), host, entry, fresh);
     }
   }
   for (let done = open.pop(); done !== undefined; done = open.pop()) finishDir(ctx, done.host, done.entry);
