@@ -70,27 +70,28 @@ resolve.after.each(async () => {
 const NATIVE = { env: {} };
 const SPAWNED = { env: { KILN_NATIVE: '0' } };
 
-resolve('default: crun first; on a hybrid host the cgroup2 mount is hidden around each spawn, no wrapper', async () => {
+resolve('crun (KILN_RUNTIME=crun, or the default without runc): on a hybrid host the cgroup2 mount is hidden around each spawn, no wrapper', async () => {
   const crun = await fake('crun');
   await fake('runc');
-  assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID, ...NATIVE }), {
+  assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID, env: { KILN_RUNTIME: 'crun' } }), {
     kind: 'crun',
     path: crun,
     wrapper: [],
     hiddenMounts: ['/sys/fs/cgroup/unified'],
     notes: [],
   });
-  assert.equal(await resolveRuntime({ path: bin, mountinfo: V2, ...NATIVE }), { kind: 'crun', path: crun, wrapper: [], hiddenMounts: [], notes: [] });
+  assert.equal(await resolveRuntime({ runtime: 'crun', path: bin, mountinfo: V2, ...NATIVE }), { kind: 'crun', path: crun, wrapper: [], hiddenMounts: [], notes: [] });
+  await rm(join(bin, 'runc'));
+  assert.is((await resolveRuntime({ path: bin, mountinfo: HYBRID, ...NATIVE })).kind, 'crun');
 });
 
-resolve('runc stays selectable: --runtime runc, or KILN_RUNTIME=runc; default without crun is runc', async () => {
+resolve('default: runc first; --runtime runc and KILN_RUNTIME=runc pick it too', async () => {
   await fake('crun');
   const runc = await fake('runc');
   const plainRunc = { kind: 'runc', path: runc, wrapper: [], hiddenMounts: [], notes: [] };
+  assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID, ...NATIVE }), plainRunc);
   assert.equal(await resolveRuntime({ runtime: 'runc', path: bin, mountinfo: HYBRID, ...NATIVE }), plainRunc);
   assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID, env: { KILN_RUNTIME: 'runc' } }), plainRunc);
-  await rm(join(bin, 'crun'));
-  assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID, ...NATIVE }), plainRunc);
 });
 
 resolve('KILN_NATIVE=0: crun on a hybrid host is wrapped in unshare(1) with a note', async () => {
@@ -98,13 +99,13 @@ resolve('KILN_NATIVE=0: crun on a hybrid host is wrapped in unshare(1) with a no
   await mkdir(join(bin, 'tools'));
   const tools = ['unshare', 'sh'].map((t) => fake(join('tools', t)));
   await Promise.all(tools);
-  const rt = await resolveRuntime({ path: `${bin}:${join(bin, 'tools')}`, mountinfo: HYBRID, ...SPAWNED });
+  const rt = await resolveRuntime({ runtime: 'crun', path: `${bin}:${join(bin, 'tools')}`, mountinfo: HYBRID, ...SPAWNED });
   assert.is(rt.kind, 'crun');
   assert.is(rt.path, crun);
   assert.is(rt.wrapper[0], join(bin, 'tools/unshare'));
   assert.equal(rt.hiddenMounts, []);
   assert.match(rt.notes[0] ?? '', /crun refuses hybrid cgroups/);
-  assert.equal((await resolveRuntime({ path: bin, mountinfo: V2, ...SPAWNED })).wrapper, []);
+  assert.equal((await resolveRuntime({ runtime: 'crun', path: bin, mountinfo: V2, ...SPAWNED })).wrapper, []);
 });
 
 resolve('KILN_NATIVE=0: crun on a hybrid host without unshare falls back to runc with a note', async () => {
