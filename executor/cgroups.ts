@@ -42,6 +42,10 @@ export interface CgroupDir {
   /** v1 controllers of the hierarchy (`memory`, `name=systemd`, …); empty for v2. */
   readonly controllers: readonly string[];
   readonly dir: string;
+  /** Where the hierarchy is mounted (`dir` is below it). */
+  readonly mount: string;
+  /** This process's cgroup from the mount point, as an absolute path (`/` when `dir` is the mount point). */
+  readonly path: string;
 }
 
 /** Parses /proc/self/cgroup against mountinfo: where this process sits in each mounted hierarchy. */
@@ -64,7 +68,7 @@ export function ownCgroupDirs(procCgroup: string, mountinfo: string): CgroupDir[
     if (mount === undefined) continue;
     const rel = relative(mount.root, path);
     if (rel.startsWith('..')) continue;
-    out.push({ version: v2 ? 2 : 1, controllers, dir: join(mount.point, rel) });
+    out.push({ version: v2 ? 2 : 1, controllers, dir: join(mount.point, rel), mount: mount.point, path: join('/', rel) });
   }
   return out;
 }
@@ -85,9 +89,28 @@ export function sandboxName(id: string): string {
   return `kiln-${id}`;
 }
 
+/**
+ * Where a runtime's cgroups go. `relative` (runc): the spec's cgroupsPath is
+ * relative to the runtime's own cgroup in each hierarchy. `anchored` (crun,
+ * which reads a relative cgroupsPath from each hierarchy's root): kiln gives an
+ * absolute cgroupsPath under its own memory cgroup, so the sandbox that counts
+ * OOM kills is still the container's parent; in the other hierarchies the
+ * same path is made from their roots.
+ */
+export type SandboxPlacement = 'relative' | 'anchored';
+
 /** Every directory the sandbox has (or will have) across the hierarchies. */
-export function sandboxDirs(id: string, dirs: readonly CgroupDir[] = selfCgroupDirs()): string[] {
-  return dirs.map((d) => join(d.dir, sandboxName(id)));
+export function sandboxDirs(id: string, dirs: readonly CgroupDir[] = selfCgroupDirs(), placement: SandboxPlacement = 'relative'): string[] {
+  const mem = memoryDir(dirs);
+  if (placement === 'relative' || mem === undefined) return dirs.map((d) => join(d.dir, sandboxName(id)));
+  return dirs.map((d) => join(d.mount, mem.path, sandboxName(id)));
+}
+
+/** The spec's cgroupsPath for container `id` inside its sandbox. */
+export function sandboxCgroupsPath(id: string, dirs: readonly CgroupDir[] = selfCgroupDirs(), placement: SandboxPlacement = 'relative'): string {
+  const mem = memoryDir(dirs);
+  if (placement === 'relative' || mem === undefined) return `${sandboxName(id)}/${id}`;
+  return join(mem.path, sandboxName(id), id);
 }
 
 /** Where memory is limited: the v1 memory hierarchy, else the unified one. */
@@ -100,9 +123,14 @@ function memoryDir(dirs: readonly CgroupDir[]): CgroupDir | undefined {
  * directory the sandbox will have (the runtime makes the others), for
  * {@link removeSandbox} and the sweep.
  */
-export async function createSandbox(id: string, limits: ResourceLimits, dirs: readonly CgroupDir[] = selfCgroupDirs()): Promise<string[]> {
+export async function createSandbox(
+  id: string,
+  limits: ResourceLimits,
+  dirs: readonly CgroupDir[] = selfCgroupDirs(),
+  placement: SandboxPlacement = 'relative',
+): Promise<string[]> {
   const name = sandboxName(id);
-  const all = sandboxDirs(id, dirs);
+  const all = sandboxDirs(id, dirs, placement);
   const mem = memoryDir(dirs);
   if (limits.memoryBytes === undefined) return all;
   if (mem === undefined) throw new FailedPreconditionError('cannot limit memory: no memory cgroup controller is mounted on this host');

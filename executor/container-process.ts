@@ -18,7 +18,7 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { UnavailableError } from '../util/errors.js';
 import { startErrorFromRuntime } from './errors.js';
-import { killContainer, runtimeArgv, type RuntimeHandle } from './runtime-cli.js';
+import { forkRuntime, killContainer, runtimeArgv, type RuntimeHandle } from './runtime-cli.js';
 import { shellQuote } from './runtime.js';
 import type { RunStdio } from './types.js';
 
@@ -41,7 +41,7 @@ export interface ContainerProcessOptions {
  */
 export async function runContainerProcess(o: ContainerProcessOptions): Promise<number> {
   const argv = runtimeArgv(o.handle, ['run', '--bundle', o.bundleDir, o.id], o.logFile);
-  const child = spawnRuntime(argv, o.tty, o.stdio);
+  const child = forkRuntime(o.handle.runtime, () => spawnRuntime(argv, o.tty, o.stdio));
   const unwire = wire(child, o.stdio);
   const exited = waitExit(child);
   o.onStart?.();
@@ -79,7 +79,7 @@ export interface ExecProcessOptions {
  */
 export async function runExecProcess(o: ExecProcessOptions): Promise<number> {
   const argv = runtimeArgv(o.handle, ['exec', '--process', o.processFile, o.id], o.logFile);
-  const child = spawnRuntime(argv, o.tty, o.stdio);
+  const child = forkRuntime(o.handle.runtime, () => spawnRuntime(argv, o.tty, o.stdio));
   const unwire = wire(child, o.stdio);
   const exited = waitExit(child);
   o.onStart?.();

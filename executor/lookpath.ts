@@ -27,8 +27,12 @@ export async function missingCommand(rootfs: string, proc: CommandSpec, mounted:
   const covered = (p: string): boolean => mounted.some((m) => p === m || p.startsWith(m.endsWith('/') ? m : `${m}/`));
   if (name.includes('/')) {
     const path = posix.resolve(proc.cwd, name);
-    if (covered(path) || statInRoot(rootfs, path) !== undefined) return undefined;
-    return new ContainerStartError(`exec: ${JSON.stringify(name)}: stat ${name}: no such file or directory`, 127);
+    if (covered(path)) return undefined;
+    const st = statInRoot(rootfs, path);
+    if (st === undefined) return new ContainerStartError(`exec: ${JSON.stringify(name)}: stat ${name}: no such file or directory`, 127);
+    // execve(2) refuses these even to root; said here in runc's words, since crun's message does not name the path.
+    if (st.isDirectory() || (st.mode & 0o111) === 0) return new ContainerStartError(`exec: ${JSON.stringify(name)}: permission denied`, 126);
+    return undefined;
   }
   const dirs = (lastEnv(proc.env, 'PATH') ?? '').split(':');
   for (const dir of dirs) {

@@ -1,16 +1,27 @@
 // mount.ts performing real mounts (root + overlayfs): binds, overlays with
-// relative lowerdirs, failures that carry mount(8)'s stderr, stacked and busy
-// targets. Every test unmounts in finally (withTempDir double-checks).
+// relative lowerdirs, failures that carry the errno (native) or mount(8)'s
+// stderr (KILN_NATIVE=0), stacked and busy targets; every test runs on both
+// paths. Every test unmounts in finally (withTempDir double-checks).
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { e2eGate, withTempDir } from '../cache/snapshot/test-support.js';
 import { FailedPreconditionError } from '../util/errors.js';
+import { linuxSyscalls, nativeUnavailableReason } from '../util/linux-syscalls.js';
 import { checkOverlaySupport, isMounted, mountAll, unmount } from './mount.js';
 
-if (await e2eGate('mount e2e')) {
-  const test = suite('mount e2e');
+for (const native of [true, false]) {
+  if (!(await e2eGate(`mount e2e (${native ? 'system calls' : 'mount(8)'})`))) continue;
+  const test = suite(`mount e2e (${native ? 'system calls' : 'mount(8)'})`);
+  test.before.each(() => void (process.env.KILN_NATIVE = native ? '1' : '0'));
+  test.after(() => void delete process.env.KILN_NATIVE);
+  /** How each path words a failed mount: the errno, or mount(8)'s own stderr. */
+  const reason = native ? '[A-Z]+ \\(' : 'mount: ';
+
+  test('the path under test is the one in use', () => {
+    assert.is(linuxSyscalls() !== undefined, native, nativeUnavailableReason() ?? 'native');
+  });
 
   /** Makes dirs `names` under `tmp`, returning their paths. */
   const dirs = async (tmp: string, ...names: string[]): Promise<string[]> =>
@@ -64,7 +75,7 @@ if (await e2eGate('mount e2e')) {
       assert.is(await readFile(join(tmp, 'l', 'u', 'up'), 'utf8'), 'u');
     }));
 
-  test("a failed mount is FailedPreconditionError carrying mount(8)'s stderr", () =>
+  test("a failed mount is FailedPreconditionError naming the target and the errno or mount(8)'s stderr", () =>
     withTempDir(async (tmp) => {
       const [, mnt = ''] = await dirs(tmp, 'l/a', 'mnt');
       try {
@@ -73,7 +84,7 @@ if (await e2eGate('mount e2e')) {
         assert.unreachable('mounted a single-lowerdir overlay');
       } catch (err) {
         assert.instance(err, FailedPreconditionError);
-        assert.match((err as Error).message, new RegExp(`^mount overlay on ${mnt} failed: mount: `));
+        assert.match((err as Error).message, new RegExp(`^mount overlay on ${mnt} failed: ${reason}`));
       }
       assert.not.ok(await isMounted(mnt));
     }));
@@ -140,7 +151,23 @@ if (await e2eGate('mount e2e')) {
       try {
         const probe = await checkOverlaySupport(join(mnt, 'store'));
         assert.is(probe.supported, false);
-        assert.match(probe.supported ? '' : probe.reason, /^mount overlay on .* failed: mount: /);
+        assert.match(probe.supported ? '' : probe.reason, new RegExp(`^mount overlay on .* failed: ${reason}`));
+      } finally {
+        await unmount(mnt);
+      }
+    }));
+
+  test('an overlay of 150 layers whose absolute paths pass one page mounts with the nearest layer on top', () =>
+    withTempDir(async (tmp) => {
+      const names = Array.from({ length: 150 }, (_, i) => `layer-number-${String(i).padStart(3, '0')}`);
+      await dirs(tmp, ...names.map((n) => `l/${n}`), 'l/u', 'l/w', 'mnt');
+      await Promise.all(names.map((n) => writeFile(join(tmp, 'l', n, 'f'), n)));
+      await writeFile(join(tmp, 'l', names[149] ?? '', 'bottom'), 'b');
+      const mnt = join(tmp, 'mnt');
+      await mountAll([{ type: 'overlay', source: join(tmp, 'l'), options: ['upperdir=u', 'workdir=w', `lowerdir=${names.join(':')}`] }], mnt);
+      try {
+        assert.is(await readFile(join(mnt, 'f'), 'utf8'), names[0]);
+        assert.is(await readFile(join(mnt, 'bottom'), 'utf8'), 'b');
       } finally {
         await unmount(mnt);
       }

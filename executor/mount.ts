@@ -1,7 +1,10 @@
 /**
  * The only code in kiln that performs mounts. Snapshotters describe mounts as
- * data ({@link Mount}); this module carries them out with util-linux `mount(8)`
- * and `umount(8)` (run with execFile, never a shell).
+ * data ({@link Mount}); this module carries them out with mount(2)/umount2(2)
+ * (./mount-native.ts, through util/linux-syscalls.ts), or, when the native
+ * calls are unavailable or `KILN_NATIVE=0`, with util-linux `mount(8)` and
+ * `umount(8)` (run with execFile, never a shell). Both paths give the same
+ * errors: the mount, its target and the reason (errno or mount(8)'s stderr).
  *
  * Mount data convention:
  * - `bind`: `source` is the directory to bind; `options` go to `mount -o` and
@@ -21,6 +24,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { Mount } from '../oci/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../util/errors.js';
+import { linuxSyscalls } from '../util/linux-syscalls.js';
+import { mountNative, unmountNative } from './mount-native.js';
 
 /**
  * The longest option string mount(2) accepts: the kernel copies one page
@@ -48,7 +53,7 @@ export async function mountAll(mounts: readonly Mount[], target: string): Promis
     for (const m of mounts) await mountOne(m, abs);
   } catch (err) {
     for (let i = 0; i < 64 && (await stackDepth(abs)) > before; i++) {
-      await run('umount', ['-l', '--', abs], undefined, `unmount ${abs}`).catch(() => undefined);
+      await umountOnce(abs, true).catch(() => undefined);
     }
     throw err;
   }
@@ -60,11 +65,16 @@ export async function mountAll(mounts: readonly Mount[], target: string): Promis
  * `detach` uses a lazy unmount (`umount -l`) for a busy target.
  */
 export async function unmount(target: string, options: { detach?: boolean } = {}): Promise<void> {
-  const args = options.detach === true ? ['-l'] : [];
   for (let i = 0; i < 64 && (await isMounted(target)); i++) {
-    const abs = await realpath(target);
-    await run('umount', [...args, '--', abs], undefined, `unmount ${abs}`);
+    await umountOnce(await realpath(target), options.detach === true);
   }
+}
+
+/** Unmounts the top mount on the absolute `abs`: umount2(2), or umount(8) without the native calls. */
+async function umountOnce(abs: string, detach: boolean): Promise<void> {
+  const sys = linuxSyscalls();
+  if (sys !== undefined) return unmountNative(sys, abs, detach);
+  await run('umount', [...(detach ? ['-l'] : []), '--', abs], undefined, `unmount ${abs}`);
 }
 
 /** True when `target` is a mount point in this mount namespace (/proc/self/mountinfo). */
@@ -147,6 +157,8 @@ async function mountOne(m: Mount, target: string): Promise<void> {
     // mount(8) misreports a missing layer dir as "special device overlay does not exist".
     for (const dir of overlayDirs(m.options)) await mustExist(resolve(cmd.cwd ?? '', dir), `overlay layer directory`);
   }
+  const sys = linuxSyscalls();
+  if (sys !== undefined) return mountNative(sys, m, target);
   await run('mount', cmd.args, cmd.cwd, `mount ${m.type} on ${target}`);
 }
 

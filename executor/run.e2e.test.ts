@@ -1,8 +1,10 @@
-// Behaviour of real runs (root + runc): exit codes, separate ordered
-// streams, stdin, terminals, Docker's env and user rules, start failures,
-// cwd, mounts, limits, overlay rootfs without mount stubs, host network.
-import { execFileSync, spawn } from 'node:child_process';
+// Behaviour of real runs (root; the whole suite under crun, kiln's default,
+// and under runc): exit codes, separate ordered streams, stdin, terminals,
+// Docker's env and user rules, start failures, cwd, mounts, limits, overlay
+// rootfs without mount stubs, host network.
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,18 +19,27 @@ import { selfCgroupDirs } from './cgroups.js';
 import { shellQuote } from './runtime.js';
 import { Collector, leftovers, runIn, setupFixture, teardownFixture, testId, waitForText, type Fixture } from './test-support.js';
 
-if (e2eReady('executor run e2e', ['runc', 'script'])) {
-  const test = suite('run e2e (runc)');
+for (const kind of (['crun', 'runc'] as const).filter((k) => e2eReady(`executor run e2e (${k})`, [k, 'script']))) {
+  const test = suite(`run e2e (${kind})`);
   let f: Fixture;
   const sh = (script: string, over = {}) => runIn(f, ['sh', '-c', script], over);
 
   test.before(async () => {
-    f = await setupFixture('runc');
+    f = await setupFixture(kind);
   });
   test.after(async () => {
     const left = await leftovers(f);
     await teardownFixture(f);
     assert.equal(left, { state: [], mounts: [], bundles: [] });
+  });
+
+  test('kiln itself stays in the host mount namespace and working directory; the host keeps its cgroup2 mount', async () => {
+    const ns = readlinkSync('/proc/thread-self/ns/mnt');
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(' - cgroup2 ')).length;
+    for (let i = 0; i < 3; i++) assert.is((await sh('true')).exitCode, 0);
+    assert.is(readlinkSync('/proc/thread-self/ns/mnt'), ns);
+    assert.is(readlinkSync('/proc/thread-self/cwd'), process.cwd());
+    assert.is(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(' - cgroup2 ')).length, mounts);
   });
 
   test('exit codes 0, 1 and 7 propagate', async () => {
@@ -39,8 +50,8 @@ if (e2eReady('executor run e2e', ['runc', 'script'])) {
     const out = new Collector();
     const run = runIn(f, ['sh', '-c', 'echo ready; sleep 100'], { id: 'killed' }, { stdout: out });
     await waitForText(out, 'ready');
-    const id = (await readdir(join(f.stateDir, 'runc')))[0] ?? '';
-    execFileSync('runc', ['--root', join(f.stateDir, 'runc'), 'kill', id, 'KILL']);
+    const id = (await readdir(join(f.stateDir, kind)))[0] ?? '';
+    assert.ok(await f.executor.signal(id, 'KILL'));
     assert.is((await run).exitCode, 137);
     // PID 1 ignores its own SIGKILL inside the namespace, so the victim is a child shell.
     // (`; exit $?` keeps the outer shell from exec'ing the inner one as PID 1.)
@@ -125,7 +136,7 @@ if (e2eReady('executor run e2e', ['runc', 'script'])) {
     await rejects(runIn(f, ['/bin/nope']), /^exec: "\/bin\/nope": stat \/bin\/nope: no such file or directory$/);
   });
 
-  test('a command the runtime cannot execute: 126 from the runtime\'s own report', async () => {
+  test('a command that cannot be executed: 126, named as runc and docker name it', async () => {
     const err = await rejects(runIn(f, ['/etc']), /^exec: "\/etc": permission denied$/);
     assert.is((err as ContainerStartError).exitCode, 126);
   });
@@ -203,47 +214,15 @@ if (e2eReady('executor run e2e', ['runc', 'script'])) {
   test.run();
 }
 
-// crun (scripts/setup.sh installs it; kiln's default is runc), wrapped in a
-// private mount namespace on hybrid cgroup hosts. Without crun the gate
-// reports a skip, which fails a CI run.
-if (e2eReady('executor run e2e (crun)', ['crun', 'script'])) {
-  const test = suite('run e2e (crun)');
-  let f: Fixture;
-
-  test.before(async () => {
-    f = await setupFixture('crun');
-  });
-  test.after(async () => {
-    const left = await leftovers(f);
-    await teardownFixture(f);
-    assert.equal(left, { state: [], mounts: [], bundles: [] });
-  });
-
-  test('exit codes, separate streams, users, limits', async () => {
-    const r = await runIn(f, ['sh', '-c', 'echo out; echo err >&2; echo "$(id -u) $(id -G)"; cat /sys/fs/cgroup/pids/pids.max; exit 7'], {
-      user: 'app',
-      limits: { pids: 16 },
-    });
-    assert.equal(r, { exitCode: 7, out: 'out\n1000 1000 2000\n16\n', err: 'err\n' });
-  });
-
-  test('start failures and abort', async () => {
-    const err = await rejects(runIn(f, ['/etc']), /^open executable: Operation not permitted$/);
-    assert.is((err as ContainerStartError).exitCode, 126);
-    const out = new Collector();
-    const ac = new AbortController();
-    const run = runIn(f, ['sh', '-c', 'echo ready; sleep 100'], {}, { signal: ac.signal, stdout: out });
-    await waitForText(out, 'ready');
-    ac.abort();
-    await rejects(run, (e) => e instanceof Error && e.name === 'AbortError');
-  });
-
-  test.run();
-}
-
-/** Sandbox cgroups of this test process's containers left in its cgroups (other kilns on the host have their own). */
+/**
+ * Sandbox cgroups of this test process's containers left in its cgroups (other kilns on the host have their own),
+ * where runc puts them and where crun does (below kiln's memory cgroup's path in every hierarchy).
+ */
 async function sandboxLeftovers(): Promise<string[]> {
   const out: string[] = [];
-  for (const d of selfCgroupDirs()) out.push(...(await readdir(d.dir).catch(() => [])).filter((n) => n.startsWith(`kiln-kiln-test-${process.pid}-`)).map((n) => join(d.dir, n)));
+  const dirs = selfCgroupDirs();
+  const mem = dirs.find((d) => d.controllers.includes('memory')) ?? dirs.find((d) => d.version === 2);
+  const places = new Set(dirs.flatMap((d) => [d.dir, ...(mem === undefined ? [] : [join(d.mount, mem.path)])]));
+  for (const dir of places) out.push(...(await readdir(dir).catch(() => [])).filter((n) => n.startsWith(`kiln-kiln-test-${process.pid}-`)).map((n) => join(dir, n)));
   return out;
 }

@@ -13,7 +13,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../util/errors.js';
 import { bundlePaths, bundlesDir, createBundle, removeBundle, writeBundleFiles, writeSandboxRecord, type BundlePaths } from './bundle.js';
-import { createSandbox, removeSandbox, sandboxDirs, sandboxName, sandboxOomKilled, swapAccounting } from './cgroups.js';
+import { createSandbox, removeSandbox, sandboxCgroupsPath, sandboxDirs, sandboxOomKilled, swapAccounting, type SandboxPlacement } from './cgroups.js';
 import { runContainerProcess } from './container-process.js';
 import { etcFiles, readHostEtc } from './etc-files.js';
 import { missingCommand } from './lookpath.js';
@@ -49,6 +49,8 @@ export class OciRuntimeExecutor implements Executor {
   readonly #handle: RuntimeHandle;
   readonly #killGraceMs: number;
   #masked: Promise<string[]> | undefined;
+  /** crun reads a relative cgroupsPath from each hierarchy's root, runc from its own cgroup (see cgroups.ts). */
+  readonly #placement: SandboxPlacement;
   #dirs: Promise<void> | undefined;
 
   constructor(options: OciRuntimeExecutorOptions) {
@@ -56,6 +58,7 @@ export class OciRuntimeExecutor implements Executor {
     this.#stateDir = options.stateDir;
     this.#handle = { runtime: options.runtime, root: join(options.stateDir, options.runtime.kind) };
     this.#killGraceMs = options.killGraceMs ?? 10_000;
+    this.#placement = options.runtime.kind === 'crun' ? 'anchored' : 'relative';
   }
 
   /**
@@ -82,12 +85,11 @@ export class OciRuntimeExecutor implements Executor {
     let sandbox: string[] = [];
     let outcome: { ok: true; value: RunResult } | { ok: false; error: unknown };
     try {
-      // crun places a relative cgroupsPath under the hierarchy root, not its own cgroup: no sandbox (no OOMKilled) there.
-      const sandboxed = spec.limits !== undefined && this.runtime.kind === 'runc';
+      const sandboxed = spec.limits !== undefined;
       if (sandboxed && spec.limits !== undefined) {
         // Recorded before it exists, so a sweep after a kill here still finds it.
-        await writeSandboxRecord(paths, sandboxDirs(spec.id));
-        sandbox = await createSandbox(spec.id, spec.limits);
+        await writeSandboxRecord(paths, sandboxDirs(spec.id, undefined, this.#placement));
+        sandbox = await createSandbox(spec.id, spec.limits, undefined, this.#placement);
       }
       await mountAll(spec.rootfs, paths.rootfs);
       stubs = await this.#prepare(spec, paths, sandboxed);
@@ -160,7 +162,7 @@ export class OciRuntimeExecutor implements Executor {
       missingCommand(paths.rootfs, command, (spec.mounts ?? []).map((m) => m.destination)),
     ]);
     if (missing !== undefined) throw missing;
-    const cgroupsPath = sandboxed ? `${sandboxName(spec.id)}/${spec.id}` : undefined;
+    const cgroupsPath = sandboxed ? sandboxCgroupsPath(spec.id, undefined, this.#placement) : undefined;
     const cg = cgroupsPath === undefined ? {} : { cgroupsPath, swapLimit: swapAccounting() };
     const config = withPrivileges(spec, toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files, ...cg }));
     await writeBundleFiles(paths, config, etcFiles(spec.network, hostname, hostEtc, spec.extraHosts));

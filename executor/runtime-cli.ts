@@ -2,11 +2,13 @@
  * The runtime's command line (runc and crun share it, except log flags):
  * https://github.com/opencontainers/runc/blob/v1.1.5/man/runc.8.md
  */
-import { execFile } from 'node:child_process';
+import { execFile as nodeExecFile, type ChildProcess } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FailedPreconditionError, UnavailableError } from '../util/errors.js';
+import { linuxSyscalls } from '../util/linux-syscalls.js';
 import type { Runtime } from './runtime.js';
+import { forkWithout } from './runtime-ns.js';
 
 /** A runtime plus the state directory (`--root`) kiln gives it. */
 export interface RuntimeHandle {
@@ -19,6 +21,27 @@ export function runtimeArgv(h: RuntimeHandle, args: readonly string[], logFile?:
   const log =
     logFile === undefined ? [] : h.runtime.kind === 'crun' ? [`--log=file:${logFile}`, '--log-format=json'] : ['--log', logFile, '--log-format', 'json'];
   return [...h.runtime.wrapper, h.runtime.path, '--root', h.root, ...log, ...args];
+}
+
+/**
+ * Calls `fork` (a synchronous spawn of the runtime, or of a program that
+ * execs it) so that the runtime starts where it accepts the host's cgroups:
+ * in a private mount namespace without {@link Runtime.hiddenMounts}.
+ */
+export function forkRuntime<T>(runtime: Runtime, fork: () => T): T {
+  const sys = runtime.hiddenMounts.length > 0 ? linuxSyscalls() : undefined;
+  return sys === undefined ? fork() : forkWithout(sys, runtime.hiddenMounts, fork);
+}
+
+/** node's execFile, started through {@link forkRuntime}. */
+function execFile(
+  h: RuntimeHandle,
+  cmd: string,
+  args: readonly string[],
+  options: { timeout: number },
+  done: (err: Error | null, stdout: string, stderr: string) => void,
+): ChildProcess {
+  return forkRuntime(h.runtime, () => nodeExecFile(cmd, args, { ...options, encoding: 'utf8' }, done));
 }
 
 /** Whether the runtime has state for container `id` (runc and crun keep a directory per container). */
@@ -52,7 +75,7 @@ export async function deleteContainer(h: RuntimeHandle, id: string): Promise<voi
 function runQuiet(h: RuntimeHandle, args: readonly string[]): Promise<void> {
   const [cmd = '', ...rest] = runtimeArgv(h, args);
   return new Promise((done, fail) => {
-    execFile(cmd, rest, { timeout: 30_000 }, (err, _stdout, stderr) => {
+    execFile(h, cmd, rest, { timeout: 30_000 }, (err, _stdout, stderr) => {
       if (err === null) return done();
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         return fail(new UnavailableError(`${h.runtime.kind} not found at ${cmd}`, { cause: err }));
@@ -68,7 +91,7 @@ export async function containerState(h: RuntimeHandle, id: string): Promise<{ re
   if (!(await hasState(h, id))) return undefined;
   const [cmd = '', ...rest] = runtimeArgv(h, ['state', id]);
   return new Promise((done) => {
-    execFile(cmd, rest, { timeout: 30_000 }, (err, stdout) => {
+    execFile(h, cmd, rest, { timeout: 30_000 }, (err, stdout) => {
       if (err !== null) return done(undefined);
       try {
         const s = JSON.parse(String(stdout)) as { status?: unknown; pid?: unknown };
@@ -85,7 +108,7 @@ export async function containerPids(h: RuntimeHandle, id: string): Promise<numbe
   if (!(await hasState(h, id))) throw new FailedPreconditionError(`container ${id} is not running`);
   const [cmd = '', ...rest] = runtimeArgv(h, ['ps', '--format', 'json', id]);
   return new Promise((done, fail) => {
-    execFile(cmd, rest, { timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(h, cmd, rest, { timeout: 30_000 }, (err, stdout, stderr) => {
       if (err !== null) return fail(new FailedPreconditionError(`${h.runtime.kind} ps ${id} failed: ${String(stderr).trim() || err.message}`, { cause: err }));
       const pids = JSON.parse(String(stdout) || '[]') as unknown;
       done(Array.isArray(pids) ? pids.filter((p): p is number => typeof p === 'number') : []);

@@ -1,5 +1,7 @@
-// Runtime choice: runc, then crun, from PATH; a path; the crun workaround on
-// hosts that mount cgroup v1 and v2 side by side; no runtime at all.
+// Runtime choice: crun, then runc, from PATH (or KILN_RUNTIME); a path; the
+// crun workaround on hosts that mount cgroup v1 and v2 side by side (system
+// calls around each spawn, or the unshare(1) wrapper with KILN_NATIVE=0); no
+// runtime at all.
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,29 +67,51 @@ resolve.after.each(async () => {
   await rm(bin, { recursive: true, force: true });
 });
 
-resolve('default: runc first, no wrapper', async () => {
-  await fake('crun');
-  const runc = await fake('runc');
-  assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID }), { kind: 'runc', path: runc, wrapper: [], notes: [] });
+const NATIVE = { env: {} };
+const SPAWNED = { env: { KILN_NATIVE: '0' } };
+
+resolve('crun (KILN_RUNTIME=crun, or the default without runc): on a hybrid host the cgroup2 mount is hidden around each spawn, no wrapper', async () => {
+  const crun = await fake('crun');
+  await fake('runc');
+  assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID, env: { KILN_RUNTIME: 'crun' } }), {
+    kind: 'crun',
+    path: crun,
+    wrapper: [],
+    hiddenMounts: ['/sys/fs/cgroup/unified'],
+    notes: [],
+  });
+  assert.equal(await resolveRuntime({ runtime: 'crun', path: bin, mountinfo: V2, ...NATIVE }), { kind: 'crun', path: crun, wrapper: [], hiddenMounts: [], notes: [] });
+  await rm(join(bin, 'runc'));
+  assert.is((await resolveRuntime({ path: bin, mountinfo: HYBRID, ...NATIVE })).kind, 'crun');
 });
 
-resolve('default without runc: crun, wrapped on a hybrid host with a note', async () => {
+resolve('default: runc first; --runtime runc and KILN_RUNTIME=runc pick it too', async () => {
+  await fake('crun');
+  const runc = await fake('runc');
+  const plainRunc = { kind: 'runc', path: runc, wrapper: [], hiddenMounts: [], notes: [] };
+  assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID, ...NATIVE }), plainRunc);
+  assert.equal(await resolveRuntime({ runtime: 'runc', path: bin, mountinfo: HYBRID, ...NATIVE }), plainRunc);
+  assert.equal(await resolveRuntime({ path: bin, mountinfo: HYBRID, env: { KILN_RUNTIME: 'runc' } }), plainRunc);
+});
+
+resolve('KILN_NATIVE=0: crun on a hybrid host is wrapped in unshare(1) with a note', async () => {
   const crun = await fake('crun');
   await mkdir(join(bin, 'tools'));
   const tools = ['unshare', 'sh'].map((t) => fake(join('tools', t)));
   await Promise.all(tools);
-  const rt = await resolveRuntime({ path: `${bin}:${join(bin, 'tools')}`, mountinfo: HYBRID });
+  const rt = await resolveRuntime({ runtime: 'crun', path: `${bin}:${join(bin, 'tools')}`, mountinfo: HYBRID, ...SPAWNED });
   assert.is(rt.kind, 'crun');
   assert.is(rt.path, crun);
   assert.is(rt.wrapper[0], join(bin, 'tools/unshare'));
+  assert.equal(rt.hiddenMounts, []);
   assert.match(rt.notes[0] ?? '', /crun refuses hybrid cgroups/);
-  assert.equal((await resolveRuntime({ path: bin, mountinfo: V2 })).wrapper, []);
+  assert.equal((await resolveRuntime({ runtime: 'crun', path: bin, mountinfo: V2, ...SPAWNED })).wrapper, []);
 });
 
-resolve('crun on a hybrid host without unshare falls back to runc with a note', async () => {
+resolve('KILN_NATIVE=0: crun on a hybrid host without unshare falls back to runc with a note', async () => {
   await fake('crun');
   const runc = await fake('runc');
-  const rt = await resolveRuntime({ runtime: 'crun', path: bin, mountinfo: HYBRID });
+  const rt = await resolveRuntime({ runtime: 'crun', path: bin, mountinfo: HYBRID, ...SPAWNED });
   assert.equal([rt.kind, rt.path], ['runc', runc]);
   assert.match(rt.notes[0] ?? '', /using runc/);
 });
@@ -113,7 +137,7 @@ resolve('a path: its kind from the name or from --version', async () => {
   const odd = await fake('my-runtime', 'crun');
   assert.is((await resolveRuntime({ runtime: odd, path: bin, mountinfo: V1 })).kind, 'crun');
   const runcish = await fake('runc-1.2');
-  assert.equal(await resolveRuntime({ runtime: runcish, path: bin, mountinfo: V1 }), { kind: 'runc', path: runcish, wrapper: [], notes: [] });
+  assert.equal(await resolveRuntime({ runtime: runcish, path: bin, mountinfo: V1 }), { kind: 'runc', path: runcish, wrapper: [], hiddenMounts: [], notes: [] });
   const other = await fake('other', 'youki');
   try {
     await resolveRuntime({ runtime: other, path: bin, mountinfo: V1 });

@@ -2,7 +2,7 @@
 // esbuild bundles the CLI into dist/bundle/ so start-up does not pay for
 // hundreds of module files (chevrotain alone imports ~300 ms as plain ESM).
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,3 +39,9 @@ await esbuild.build({
   tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: false } },
   define: { KILN_VERSION: JSON.stringify(require(join(root, 'package.json')).version) },
 });
+
+// koffi's prebuilt FFI module for this platform, beside the bundle (util/linux-syscalls.ts loads it from there
+// in an installed kiln, which has no node_modules); without it kiln falls back to mount(8) and the attr tools.
+const triplet = `${process.platform}_${process.arch}`;
+const koffiNode = join(root, 'node_modules', 'koffi', 'build', 'koffi', triplet, 'koffi.node');
+if (existsSync(koffiNode)) copyFileSync(koffiNode, join(outdir, `koffi-${triplet}.node`));

@@ -1,11 +1,15 @@
 /**
- * Extended attributes through the `attr` tools (Node has no xattr API):
- * one `getfattr -R` per tree when diffing, one `setfattr` per attribute when
- * applying (layers rarely carry any).
+ * Extended attributes (Node has no xattr API): llistxattr/lgetxattr/lsetxattr
+ * system calls through util/linux-syscalls.ts, or, when those are unavailable
+ * or `KILN_NATIVE=0`, the `attr` tools: one `getfattr -R` per tree when
+ * diffing, one `setfattr` per attribute when applying (layers rarely carry
+ * any). Both paths name the path and the reason when they fail.
  */
 import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { UnavailableError } from '../../util/errors.js';
+import { linuxSyscalls, SyscallError, type LinuxSyscalls } from '../../util/linux-syscalls.js';
 
 const run = promisify(execFile);
 
@@ -17,6 +21,8 @@ export type XattrMap = ReadonlyMap<string, ReadonlyMap<string, Buffer>>;
  * every entry under `root`, without following symlinks.
  */
 export async function readXattrs(root: string, pattern: string): Promise<XattrMap> {
+  const sys = linuxSyscalls();
+  if (sys !== undefined) return readXattrsNative(sys, root, new RegExp(pattern));
   const args = ['-R', '-P', '-h', '-d', '-m', pattern, '-e', 'hex', '--absolute-names', '--', root];
   let stdout: Buffer;
   try {
@@ -25,6 +31,46 @@ export async function readXattrs(root: string, pattern: string): Promise<XattrMa
     throw toolError('getfattr', root, err);
   }
   return parseDump(stdout.toString('latin1'), root);
+}
+
+/** The same walk as `getfattr -R -P`: the root and everything under it, symlinks not followed. */
+async function readXattrsNative(sys: LinuxSyscalls, root: string, pattern: RegExp): Promise<XattrMap> {
+  const out = new Map<string, Map<string, Buffer>>();
+  const visit = (abs: string, rel: string): void => {
+    let names: string[];
+    try {
+      names = sys.llistxattr(abs).filter((n) => pattern.test(n));
+    } catch (err) {
+      if (err instanceof SyscallError && err.errno === 'ENOTSUP') return; // a filesystem without xattrs has none
+      throw nativeError(err);
+    }
+    if (names.length === 0) return;
+    const attrs = new Map<string, Buffer>();
+    for (const name of names) {
+      let value: Buffer | undefined;
+      try {
+        value = sys.lgetxattr(abs, name);
+      } catch (err) {
+        throw nativeError(err);
+      }
+      if (value !== undefined) attrs.set(name, value);
+    }
+    out.set(rel, attrs);
+  };
+  const walk = async (abs: string, rel: string): Promise<void> => {
+    const entries = await readdir(abs, { withFileTypes: true }).catch((err: unknown) => {
+      throw new UnavailableError(`reading xattrs under ${JSON.stringify(abs)} failed: ${(err as Error).message}`, { cause: err });
+    });
+    for (const e of entries) {
+      const childAbs = `${abs}/${e.name}`;
+      const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
+      visit(childAbs, childRel);
+      if (e.isDirectory()) await walk(childAbs, childRel);
+    }
+  };
+  visit(root, '');
+  await walk(root, '');
+  return out;
 }
 
 /** Parses `getfattr -d -e hex` output; names are octal-escaped bytes, values hex. */
@@ -55,6 +101,14 @@ function unescapeName(latin1: string): string {
 
 /** Sets one attribute on `path` itself (a symlink is not followed). */
 export async function setXattr(path: string, name: string, value: Buffer): Promise<void> {
+  const sys = linuxSyscalls();
+  if (sys !== undefined) {
+    try {
+      return sys.lsetxattr(path, name, value);
+    } catch (err) {
+      throw nativeError(err);
+    }
+  }
   try {
     await run('setfattr', ['-h', '-n', name, '-v', `0x${value.toString('hex')}`, '--', path]);
   } catch (err) {
@@ -67,4 +121,9 @@ function toolError(tool: string, path: string, err: unknown): UnavailableError {
   if (e.code === 'ENOENT') return new UnavailableError(`${tool} not found: install the attr package`, { cause: err });
   const stderr = String(e.stderr ?? '').trim();
   return new UnavailableError(`${tool} failed on ${JSON.stringify(path)}: ${stderr || String(err)}`, { cause: err });
+}
+
+/** A failed xattr call as the tool path reports it: UnavailableError, naming the path and the errno. */
+function nativeError(err: unknown): Error {
+  return err instanceof SyscallError ? new UnavailableError(err.message, { cause: err }) : (err as Error);
 }
