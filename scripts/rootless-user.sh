@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Creates (idempotently) the unprivileged user the rootless e2e tests run kiln
+# as, with a subordinate uid/gid range so images owning files as other users
+# build: container 0 maps to the user, 1..65535 to its range.
+# Usage (as root): scripts/rootless-user.sh [USER]   (default kiln-rootless)
+set -euo pipefail
+user="${1:-kiln-rootless}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "rootless-user: run as root (it creates the user $user)" >&2
+  exit 1
+fi
+if ! id -u "$user" >/dev/null 2>&1; then
+  useradd --create-home --shell /bin/sh "$user"
+fi
+range=100000-165535
+grep -q "^$user:" /etc/subuid 2>/dev/null || usermod --add-subuids "$range" "$user"
+grep -q "^$user:" /etc/subgid 2>/dev/null || usermod --add-subgids "$range" "$user"
+echo "$user"
