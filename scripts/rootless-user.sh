@@ -15,4 +15,7 @@ fi
 range=100000-165535
 grep -q "^$user:" /etc/subuid 2>/dev/null || usermod --add-subuids "$range" "$user"
 grep -q "^$user:" /etc/subgid 2>/dev/null || usermod --add-subgids "$range" "$user"
+# Rootless networking (pasta) opens /dev/net/tun as the user; Debian's udev
+# makes it 0666, some minimal hosts and containers leave it 0600.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" = 600 ]; then chmod 0666 /dev/net/tun; fi
 echo "$user"
