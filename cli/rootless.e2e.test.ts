@@ -2,7 +2,7 @@
 // it, with a subordinate id range) builds, runs, pushes and pulls inside its own
 // user namespace, and its layers are the ones a root build makes.
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,7 +20,7 @@ function userReady(): boolean {
 
 const APP = [
   'FROM bb AS build',
-  'RUN --mount=type=cache,target=/cache,uid=1000 sh -c "echo run >> /cache/log; mkdir -p /out; cp /cache/log /out/log"',
+  'RUN --mount=type=cache,target=/cache,uid=1000 sh -c "mkdir -p /cache; echo run >> /cache/log; mkdir -p /out; cp /cache/log /out/log"',
   'RUN mkdir -p /out/sub && echo keep > /out/sub/f && chown -R 1000:1000 /out',
   'FROM bb',
   'COPY --from=build --chown=1000:1000 /out /home/app/out',
@@ -38,6 +38,7 @@ if (e2eReady('rootless e2e', ['runc', 'newuidmap', 'setpriv', 'pasta', 'docker-r
   const fx: KilnFixture = kilnFixture('rootless', { user: USER });
   let ctx = '';
   let same = '';
+  let saved = '';
   let registry: TestRegistry | undefined;
 
   test.before(async () => {
@@ -105,7 +106,7 @@ if (e2eReady('rootless e2e', ['runc', 'newuidmap', 'setpriv', 'pasta', 'docker-r
 
   test('push to and pull from a local registry, save and load, prune', async () => {
     registry = await startRegistry(join(fx.tmp, 'registry'));
-    const ref = `${registry.host}/rootless/app:1`;
+    const ref = (saved = `${registry.host}/rootless/app:1`);
     fx.ok(['tag', 'app', ref]);
     await fx.kilnAsync(['push', ref]).then((r) => assert.is(r.code, 0, r.stderr));
     fx.ok(['rmi', ref, 'app', 'app2']);
@@ -116,6 +117,25 @@ if (e2eReady('rootless e2e', ['runc', 'newuidmap', 'setpriv', 'pasta', 'docker-r
     fx.ok(['rmi', ref]);
     fx.ok(['load', '-i', join(fx.tmp, 'app.tar')]);
     assert.match(fx.ok(['images']).stdout, /rootless\/app\s+1\s/);
+  });
+
+  test('a user without subordinate ids runs as 0 only, and a file owned by another id names usermod --add-subuids', async () => {
+    const nosub = kilnFixture('rootless-nosub', { user: `${USER}-nosub` });
+    try {
+      await nosub.baseImage();
+      assert.is(nosub.ok(['run', '--rm', 'bb', 'sh', '-c', 'id -u; wc -l < /proc/self/uid_map']).stdout, '0\n1\n');
+      const tar = join(nosub.tmp, 'app.tar');
+      await copyFile(join(fx.tmp, 'app.tar'), tar);
+      await chmod(tar, 0o644);
+      nosub.ok(['load', '-i', tar]);
+      const r = nosub.kiln(['run', '--rm', saved]);
+      assert.is(r.code, 125);
+      assert.match(r.stderr, /lchown/);
+      assert.match(r.stderr, new RegExp(`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${USER}-nosub\n$`));
+      assert.not.match(r.stderr, /internal error/);
+    } finally {
+      await nosub.cleanup();
+    }
   });
 
   test.run();
