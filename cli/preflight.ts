@@ -7,6 +7,7 @@
 import { userInfo } from 'node:os';
 import { FailedPreconditionError, UnavailableError } from '../util/errors.js';
 import { missingTools, type ToolNeed } from '../util/host-tools.js';
+import { ROOTLESS_ENV } from '../util/rootless.js';
 
 /** What each command needs; commands not listed need neither root nor tools. */
 const NEEDS: Readonly<Record<string, readonly ToolNeed[]>> = {
@@ -32,7 +33,7 @@ export async function preflight(command: string, o: PreflightOptions = {}): Prom
   if (uid !== 0) {
     throw new FailedPreconditionError(
       `kiln needs root or a user namespace: kiln ${command} runs as uid ${uid}${userName(uid)}, and mounting snapshots and running containers need uid 0; ` +
-        `rootless mode is not implemented yet, so run it as root (sudo kiln ${command} …)`,
+        `an ordinary user's kiln enters its own user namespace at start (rootless mode), which did not happen here (${ROOTLESS_ENV} is set in the environment?): unset it, or run kiln as root (sudo kiln ${command} …)`,
     );
   }
   const skip = o.runtime === undefined ? [] : ['runc', 'crun'];

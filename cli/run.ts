@@ -10,6 +10,7 @@ import { exitCodeFor } from './exit-codes.js';
 import { checkBuildUsage, type BuildUsage } from './build-usage.js';
 import { configureHelp, usageErrorLines } from './help.js';
 import { preflight } from './preflight.js';
+import { needsUserNamespace, planUserNamespace, runInUserNamespace } from './rootless.js';
 import { makeProgram } from './program.js';
 import { watchSignals } from './signals.js';
 import type { CliContext } from './context.js';
@@ -28,6 +29,8 @@ async function readStdin(): Promise<string> {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // An ordinary user's kiln runs again inside its user namespace (cli/rootless.ts).
+  if (needsUserNamespace(argv, process.geteuid?.() ?? 0)) return rootlessMain(argv);
   const sources = new Map<string, string>();
   let exitCode = 0;
   // `--progress json`: everything kiln itself writes to stderr is a JSON line too.
@@ -99,4 +102,14 @@ function topCommand(action: Command): string {
   let c = action;
   while (c.parent?.parent != null) c = c.parent;
   return c.name();
+}
+
+/** Re-runs kiln in its user namespace; a host that forbids it gets one line. */
+async function rootlessMain(argv: readonly string[]): Promise<number> {
+  try {
+    return await runInUserNamespace(argv, await planUserNamespace());
+  } catch (err) {
+    process.stderr.write(`${formatError(err, { debug: argv.includes('--debug'), sources: () => undefined })}\n`);
+    return exitCodeFor(err, { command: undefined, working: false, signal: undefined });
+  }
 }

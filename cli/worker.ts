@@ -19,6 +19,7 @@ import { selfTag } from '../util/owner-tag.js';
 import { sweepRoot, type RootSweep } from './sweep.js';
 import { rootLayout, type RootLayout } from '../util/root-layout.js';
 import { ifExists } from '../util/if-exists.js';
+import { rootless } from '../util/rootless.js';
 import type { Worker as BuildWorker } from '../frontend/index.js';
 
 /** The stores of one kiln root. */
@@ -52,7 +53,8 @@ export interface Worker {
 export function rootDir(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   if (option !== undefined && option !== '') return resolve(option);
   if (env.KILN_ROOT !== undefined && env.KILN_ROOT !== '') return resolve(env.KILN_ROOT);
-  if (process.getuid?.() === 0) return '/var/lib/kiln';
+  // A rootless kiln is uid 0 in its namespace but keeps its user's root.
+  if (process.getuid?.() === 0 && rootless() === undefined) return '/var/lib/kiln';
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'kiln');
 }
 

@@ -217,3 +217,22 @@ export async function removeSandbox(paths: readonly string[]): Promise<void> {
     }
   }
 }
+
+/**
+ * Rootless kiln makes no cgroups (the hierarchies belong to real root; using
+ * a delegated cgroup v2 subtree is not implemented), so a limit is refused
+ * rather than silently not enforced.
+ */
+export function refuseRootlessLimits(l: ResourceLimits): void {
+  const flags = [
+    l.memoryBytes !== undefined ? '--memory' : '',
+    l.memorySwapBytes !== undefined ? '--memory-swap' : '',
+    l.nanoCpus !== undefined && l.nanoCpus > 0 ? '--cpus' : '',
+    l.cpuShares !== undefined && l.cpuShares > 0 ? '--cpu-shares' : '',
+    l.pids !== undefined && l.pids > 0 ? '--pids-limit' : '',
+  ].filter((f) => f !== '');
+  if (flags.length === 0) return;
+  throw new FailedPreconditionError(
+    `${flags.join(', ')} cannot be enforced by rootless kiln: it runs containers without cgroups of their own (cgroup v2 delegation is not implemented); run kiln as root for resource limits`,
+  );
+}

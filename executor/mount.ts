@@ -26,6 +26,7 @@ import type { Mount } from '../oci/index.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../util/errors.js';
 import { linuxSyscalls } from '../util/linux-syscalls.js';
 import { mountNative, unmountNative } from './mount-native.js';
+import { rootless } from '../util/rootless.js';
 
 /**
  * The longest option string mount(2) accepts: the kernel copies one page
@@ -111,11 +112,21 @@ export function mountCommand(m: Mount, target: string): MountCommand {
     }
     case 'overlay': {
       const cwd = isAbsolute(m.source) ? m.source : undefined;
-      return { args: ['-t', 'overlay', ...opts(m.options), '--', cwd === undefined ? m.source : 'overlay', target], cwd };
+      return { args: ['-t', 'overlay', ...opts(overlayOptions(m.options)), '--', cwd === undefined ? m.source : 'overlay', target], cwd };
     }
     default:
       return { args: ['-t', m.type, ...opts(m.options), '--', m.source, target], cwd: undefined };
   }
+}
+
+/**
+ * In a user namespace (rootless kiln) overlayfs cannot write its `trusted.`
+ * xattrs (opaque dirs, redirects): `userxattr` makes it use `user.overlay.*`
+ * instead (Linux 5.11+), which store/layer's diff then reads.
+ * https://docs.kernel.org/filesystems/overlayfs.html#permission-model
+ */
+export function overlayOptions(options: readonly string[]): readonly string[] {
+  return rootless() !== undefined && !options.includes('userxattr') ? [...options, 'userxattr'] : options;
 }
 
 /** Whether this process can mount overlayfs, and if not, why. */
@@ -158,7 +169,8 @@ async function mountOne(m: Mount, target: string): Promise<void> {
     for (const dir of overlayDirs(m.options)) await mustExist(resolve(cmd.cwd ?? '', dir), `overlay layer directory`);
   }
   const sys = linuxSyscalls();
-  if (sys !== undefined) return mountNative(sys, m, target);
+  // Rootless overlays need `userxattr` on the native path too (overlayOptions adds it).
+  if (sys !== undefined) return mountNative(sys, m.type === 'overlay' ? { ...m, options: [...overlayOptions(m.options)] } : m, target);
   await run('mount', cmd.args, cmd.cwd, `mount ${m.type} on ${target}`);
 }
 

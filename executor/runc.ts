@@ -13,7 +13,8 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../util/errors.js';
 import { bundlePaths, bundlesDir, createBundle, removeBundle, writeBundleFiles, writeSandboxRecord, type BundlePaths } from './bundle.js';
-import { createSandbox, removeSandbox, sandboxCgroupsPath, sandboxDirs, sandboxOomKilled, swapAccounting, type SandboxPlacement } from './cgroups.js';
+import { createSandbox, refuseRootlessLimits, removeSandbox, sandboxCgroupsPath, sandboxDirs, sandboxOomKilled, swapAccounting, type SandboxPlacement } from './cgroups.js';
+import { rootless } from '../util/rootless.js';
 import { runContainerProcess } from './container-process.js';
 import { etcFiles, readHostEtc } from './etc-files.js';
 import { missingCommand } from './lookpath.js';
@@ -85,7 +86,8 @@ export class OciRuntimeExecutor implements Executor {
     let sandbox: string[] = [];
     let outcome: { ok: true; value: RunResult } | { ok: false; error: unknown };
     try {
-      const sandboxed = spec.limits !== undefined;
+      const sandboxed = spec.limits !== undefined && rootless() === undefined;
+      if (spec.limits !== undefined && rootless() !== undefined) refuseRootlessLimits(spec.limits);
       if (sandboxed && spec.limits !== undefined) {
         // Recorded before it exists, so a sweep after a kill here still finds it.
         await writeSandboxRecord(paths, sandboxDirs(spec.id, undefined, this.#placement));
@@ -164,7 +166,8 @@ export class OciRuntimeExecutor implements Executor {
     if (missing !== undefined) throw missing;
     const cgroupsPath = sandboxed ? sandboxCgroupsPath(spec.id, undefined, this.#placement) : undefined;
     const cg = cgroupsPath === undefined ? {} : { cgroupsPath, swapLimit: swapAccounting() };
-    const config = withPrivileges(spec, toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files, ...cg }));
+    const rl = rootless();
+    const config = withPrivileges(spec, toRuntimeSpec(spec, { rootfsPath: paths.rootfs, user, arch: process.arch, extraMaskedPaths, ...files, ...cg, ...(rl ? { rootless: rl.mapping } : {}) }));
     await writeBundleFiles(paths, config, etcFiles(spec.network, hostname, hostEtc, spec.extraHosts));
     return stubs;
   }

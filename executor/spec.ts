@@ -30,6 +30,14 @@ export interface SpecContext {
   readonly swapLimit?: boolean;
   /** https://github.com/opencontainers/runtime-spec/blob/v1.0.2/config-linux.md#cgroups-path; unset: the runtime's default. */
   readonly cgroupsPath?: string;
+  /**
+   * kiln runs rootless, as uid 0 of its own user namespace (util/rootless.ts):
+   * no cgroup resources (nothing is delegated to it), /sys bound rather than
+   * mounted where the container shares the host's network (sysfs needs a
+   * network namespace of its own there), and with only the user mapped
+   * (`self`) no devpts `gid=5`, which would name an unmapped group.
+   */
+  readonly rootless?: 'range' | 'self';
 }
 
 /** The OCI runtime spec for `spec`. Throws InvalidArgumentError for a spec no runtime could run. */
@@ -106,12 +114,12 @@ function processOf(spec: RunSpec, user: ResolvedUser, hostname: string): OciProc
  * the caller's mounts (parents first); a caller's mount replaces a default
  * one on the same destination.
  */
-export function containerMounts(spec: RunSpec, ctx: Pick<SpecContext, 'hostsPath' | 'resolvPath' | 'hostnamePath'>): OciMount[] {
+export function containerMounts(spec: RunSpec, ctx: Pick<SpecContext, 'hostsPath' | 'resolvPath' | 'hostnamePath' | 'rootless'>): OciMount[] {
   const etc = (destination: string, source: string): OciMount => ({ destination, type: 'bind', source, options: ['rbind', 'rprivate'] });
   const user = sortByDepth(spec.mounts ?? []).map(userMount);
   const taken = new Set(user.map((m) => m.destination));
   const defaults = [
-    ...systemMounts().map((m) => withShmSize(m, spec.shmSize)),
+    ...systemMounts().map((m) => rootlessMount(withShmSize(m, spec.shmSize), spec.network, ctx.rootless)),
     etc('/etc/resolv.conf', ctx.resolvPath),
     etc('/etc/hostname', ctx.hostnamePath),
     etc('/etc/hosts', ctx.hostsPath),
@@ -123,6 +131,14 @@ export function containerMounts(spec: RunSpec, ctx: Pick<SpecContext, 'hostsPath
 function withShmSize(m: OciMount, shmSize: number | undefined): OciMount {
   if (shmSize === undefined || m.destination !== '/dev/shm') return m;
   return { ...m, options: [...(m.options ?? []).filter((o) => !o.startsWith('size=')), `size=${Math.ceil(shmSize / 1024)}k`] };
+}
+
+/** A kernel filesystem as a rootless container can have it (see {@link SpecContext.rootless}). */
+function rootlessMount(m: OciMount, network: RunSpec['network'], rootless: SpecContext['rootless']): OciMount {
+  if (rootless === undefined) return m;
+  if (m.type === 'sysfs' && network === 'host') return { destination: m.destination, type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+  if (m.type === 'devpts' && rootless === 'self') return { ...m, options: (m.options ?? []).filter((o) => !o.startsWith('gid=')) };
+  return m;
 }
 
 function userMount(m: ContainerMount): OciMount {
@@ -159,8 +175,9 @@ function linuxOf(spec: RunSpec, ctx: SpecContext): OciLinux {
   return {
     namespaces,
     devices: [],
-    resources: { devices: DEVICE_RULES, ...resourcesOf(spec.limits, ctx.swapLimit === true) },
-    ...(ctx.cgroupsPath !== undefined ? { cgroupsPath: ctx.cgroupsPath } : {}),
+    // Rootless: no device cgroup rules either (the runtime binds the default devices, a user namespace cannot mknod).
+    resources: ctx.rootless !== undefined ? { devices: [] } : { devices: DEVICE_RULES, ...resourcesOf(spec.limits, ctx.swapLimit === true) },
+    ...(ctx.cgroupsPath !== undefined && ctx.rootless === undefined ? { cgroupsPath: ctx.cgroupsPath } : {}),
     maskedPaths: [...MASKED_PATHS, ...(ctx.extraMaskedPaths ?? [])],
     readonlyPaths: READONLY_PATHS,
     ...(spec.seccomp === 'unconfined' ? {} : { seccomp: spec.seccomp ?? defaultSeccompProfile(ctx.arch) }),

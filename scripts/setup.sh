@@ -25,6 +25,8 @@ declare -A want=(
   [tini-static]=tini   # kiln run --init
   [ssh-agent]=openssh-client # kiln build --ssh with key files; its e2e test runs ssh-add inside a step
   [git]=git # git build contexts (cloned with the system git)
+  [newuidmap]=uidmap # rootless kiln maps a user's subordinate ids (cli/rootless.ts)
+  [setpriv]=util-linux # the rootless e2e tests run kiln as an ordinary user
 )
 missing=()
 for cmd in "${!want[@]}"; do
@@ -42,5 +44,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The unprivileged user (with a subordinate id range) the rootless e2e tests run kiln as.
+if [ "$(id -u)" -eq 0 ]; then scripts/rootless-user.sh >/dev/null; fi
 
 npm ci --no-audit --no-fund

@@ -5,7 +5,7 @@
  * busybox base image (`kilnFixture`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -67,6 +67,11 @@ export interface KilnFixtureOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** /etc/passwd of the base image (default: root, nobody, app). */
   readonly passwd?: string;
+  /**
+   * Run kiln as this unprivileged host user (rootless kiln), through
+   * setpriv, with HOME its home; the temp dir then belongs to the user.
+   */
+  readonly user?: string;
 }
 
 /** Per-run options of the fixture's runners. */
@@ -111,14 +116,17 @@ export function kilnFixture(name: string, options: KilnFixtureOptions = {}): Kil
   const tmp = mkdtempSync(join(tmpdir(), `kiln-test-${name}-`));
   const root = join(tmp, 'root');
   const kilnBin = join(repoRoot(), 'bin', 'kiln');
+  const as = options.user === undefined ? undefined : asUser(options.user, tmp);
+  const wrap = as?.wrap ?? [];
   const envFor = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, ...extra };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...as?.env, ...options.env, ...extra };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     return env;
   };
   const argv = (args: readonly string[], o: KilnRunOptions): string[] => ['--root', o.root ?? root, ...args];
   const kiln = (args: readonly string[], o: KilnRunOptions = {}): KilnRun => {
-    const r = spawnSync(kilnBin, argv(args, o), { cwd: repoRoot(), encoding: 'utf8', timeout: 180_000, env: envFor(o.env), ...(o.input === undefined ? {} : { input: o.input }) });
+    const [cmd, ...rest] = [...wrap, kilnBin, ...argv(args, o)];
+    const r = spawnSync(cmd as string, rest, { cwd: repoRoot(), encoding: 'utf8', timeout: 180_000, env: envFor(o.env), ...(o.input === undefined ? {} : { input: o.input }) });
     return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   };
   const ok = (args: readonly string[], o: KilnRunOptions = {}): KilnRun => {
@@ -135,8 +143,8 @@ export function kilnFixture(name: string, options: KilnFixtureOptions = {}): Kil
     baseContext,
     kiln,
     ok,
-    kilnAsync: (args, o = {}) => startKiln(argv(args, o), envFor(o.env)).done,
-    start: (args, o = {}) => startKiln(argv(args, o), envFor(o.env)),
+    kilnAsync: (args, o = {}) => startKiln(argv(args, o), envFor(o.env), wrap).done,
+    start: (args, o = {}) => startKiln(argv(args, o), envFor(o.env), wrap),
     async context(dirName, files) {
       const dir = join(tmp, dirName);
       await mkdir(dir, { recursive: true });
@@ -163,6 +171,20 @@ export function kilnFixture(name: string, options: KilnFixtureOptions = {}): Kil
       haveBase.add(at);
     },
     cleanup: () => rm(tmp, { recursive: true, force: true }),
+  };
+}
+
+/** How to run a command as host user `name` (setpriv keeps PATH, unlike runuser); gives it `dir`. */
+function asUser(name: string, dir: string): { wrap: string[]; env: NodeJS.ProcessEnv } {
+  const id = (flag: string): string => spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout.trim();
+  const uid = id('-u');
+  const gid = id('-g');
+  if (uid === '' || gid === '') throw new Error(`no such user ${name}: run scripts/rootless-user.sh`);
+  chownSync(dir, Number(uid), Number(gid));
+  const home = spawnSync('getent', ['passwd', name], { encoding: 'utf8' }).stdout.split(':')[5] ?? dir;
+  return {
+    wrap: ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--'],
+    env: { HOME: home, XDG_RUNTIME_DIR: undefined, XDG_DATA_HOME: undefined, KILN_ROOTLESS: undefined },
   };
 }
 

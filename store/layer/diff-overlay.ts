@@ -1,7 +1,7 @@
 /**
  * The changes in an overlayfs upper dir, as layer entries: the upper dir
  * holds exactly what a step changed, with 0/0 character devices for deletions
- * and `trusted.overlay.opaque=y` on directories that hide the layers below.
+ * and `trusted.overlay.opaque=y` (`user.overlay.opaque` rootless) on directories that hide the layers below.
  * https://docs.kernel.org/filesystems/overlayfs.html#whiteouts-and-opaque-directories
  */
 import { lstatSync } from 'node:fs';
@@ -11,21 +11,36 @@ import { asHardlink, entryFromStat, HardlinkTracker, type DiffEntry } from './en
 import { childPath, sortedNames } from './sorted-names.js';
 import { isOverlayWhiteout, opaqueEntry, overlayWhiteoutEntry } from './whiteout.js';
 import { readXattrs, type XattrMap } from './xattrs.js';
+import { rootless } from '../../util/rootless.js';
 
-/** Capabilities go into the layer; the overlay attributes tell us about the upper dir. */
-const XATTR_PATTERN = '^(security\\.capability|trusted\\.overlay\\.(opaque|redirect|metacopy))$';
+/**
+ * Capabilities go into the layer; the overlay attributes tell us about the
+ * upper dir. A rootless kiln mounts with `userxattr`, so the kernel keeps
+ * them as `user.overlay.*` (and then refuses to let a container set those);
+ * as root they are `trusted.overlay.*` and a `user.overlay.*` is a
+ * container's own xattr, not the overlay's.
+ */
+function overlayPrefix(): string {
+  return rootless() === undefined ? 'trusted.overlay.' : 'user.overlay.';
+}
+
+function xattrPattern(prefix: string): string {
+  return `^(security\\.capability|${prefix.replaceAll('.', '\\.')}(opaque|redirect|metacopy))$`;
+}
 
 interface Walk {
   readonly root: string;
   readonly xattrs: XattrMap;
   readonly links: HardlinkTracker;
   readonly sourceDateEpoch: number | undefined;
+  readonly prefix: string;
 }
 
 /** Entries of the upper dir `upper`, parents first, names bytewise sorted. */
 export async function* overlayEntries(upper: string, sourceDateEpoch: number | undefined): AsyncGenerator<DiffEntry, void, undefined> {
   const root = await realpath(upper);
-  const w: Walk = { root, xattrs: await readXattrs(root, XATTR_PATTERN), links: new HardlinkTracker(), sourceDateEpoch };
+  const prefix = overlayPrefix();
+  const w: Walk = { root, xattrs: await readXattrs(root, xattrPattern(prefix)), links: new HardlinkTracker(), sourceDateEpoch, prefix };
   yield* walk(w, '');
 }
 
@@ -35,7 +50,7 @@ async function* walk(w: Walk, dir: string): AsyncGenerator<DiffEntry, void, unde
     const abs = `${w.root}/${rel}`;
     const st = lstatSync(abs, { bigint: true });
     const attrs = w.xattrs.get(rel);
-    checkOverlayFeatures(rel, attrs);
+    checkOverlayFeatures(rel, attrs, w.prefix);
     if (isOverlayWhiteout(st)) {
       yield overlayWhiteoutEntry(rel, st, w.sourceDateEpoch);
       continue;
@@ -45,7 +60,7 @@ async function* walk(w: Walk, dir: string): AsyncGenerator<DiffEntry, void, unde
     const first = w.links.seen(st, rel);
     yield first === undefined ? entry : asHardlink(entry, first);
     if (entry.header.type !== 'dir') continue;
-    if (attrs?.get('trusted.overlay.opaque')?.toString('latin1') === 'y') yield opaqueEntry(entry.header);
+    if (attrs?.get(`${w.prefix}opaque`)?.toString('latin1') === 'y') yield opaqueEntry(entry.header);
     yield* walk(w, rel);
   }
 }
@@ -54,11 +69,11 @@ async function* walk(w: Walk, dir: string): AsyncGenerator<DiffEntry, void, unde
  * A renamed directory (redirect_dir) or a metadata-only copy-up (metacopy)
  * leaves its content in the lower layers, so the upper dir is not the diff.
  */
-function checkOverlayFeatures(rel: string, attrs: ReadonlyMap<string, Buffer> | undefined): void {
+function checkOverlayFeatures(rel: string, attrs: ReadonlyMap<string, Buffer> | undefined, prefix: string): void {
   for (const feature of ['redirect', 'metacopy']) {
-    if (attrs?.has(`trusted.overlay.${feature}`) === true) {
+    if (attrs?.has(`${prefix}${feature}`) === true) {
       throw new FailedPreconditionError(
-        `upper dir entry ${JSON.stringify(rel)} has trusted.overlay.${feature}: mount the overlay with ${feature === 'redirect' ? 'redirect_dir' : 'metacopy'}=off to diff it`,
+        `upper dir entry ${JSON.stringify(rel)} has ${prefix}${feature}: mount the overlay with ${feature === 'redirect' ? 'redirect_dir' : 'metacopy'}=off to diff it`,
       );
     }
   }
