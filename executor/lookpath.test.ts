@@ -24,6 +24,8 @@ test.before.each(async () => {
   await writeFile(join(root, 'usr/bin/data'), '');
   await mkdir(join(root, 'usr/bin/adir'));
   await writeFile(join(root, 'work/run.sh'), '');
+  await chmod(join(root, 'work/run.sh'), 0o755);
+  await writeFile(join(root, 'work/notes.txt'), '');
   await symlink('/etc/passwd', join(root, 'usr/bin/hostfile')); // inside the rootfs: missing
 });
 
@@ -55,11 +57,14 @@ test('the last PATH wins; no PATH or a relative entry defers to the runtime', as
   assert.is(await check(['nope'], ['PATH=bin:/bin']), undefined);
 });
 
-test('paths with a slash: only existence is checked, relative to cwd', async () => {
+test('paths with a slash: relative to cwd; missing is 127, a directory or no execute bit 126', async () => {
   assert.is(await check(['/bin/sh']), undefined);
   assert.is(await check(['./run.sh'], [PATH], [], '/work'), undefined);
   const err = await check(['/bin/nope']);
   assert.equal([err?.message, err?.exitCode], ['exec: "/bin/nope": stat /bin/nope: no such file or directory', 127]);
+  const noExec = await check(['./notes.txt'], [PATH], [], '/work');
+  assert.equal([noExec?.message, noExec?.exitCode], ['exec: "./notes.txt": permission denied', 126]);
+  assert.is((await check(['/usr/bin/adir']))?.exitCode, 126);
 });
 
 test('a mount that may provide the command defers to the runtime', async () => {
