@@ -351,10 +351,17 @@ export class Containers {
     return (await this.#deps.executor(record.runtime)).signal(record.id, signal);
   }
 
-  /** SIGKILL until the supervisor records the container stopped (a restart may be starting it again meanwhile). */
+  /**
+   * SIGKILL until the supervisor records the container stopped (a restart may be starting it again meanwhile).
+   * A runtime that cannot deliver the signal at all (e.g. a rootless kiln outside the namespace that started
+   * the container) is reported after ten tries instead of retried forever.
+   */
   async #killUntilStopped(record: ContainerRecord): Promise<void> {
-    do await this.#signal(record, 'SIGKILL');
-    while (!(await this.#waitStopped(record.id, 500)));
+    for (let refused = 0; ; ) {
+      refused = (await this.#signal(record, 'SIGKILL')) ? 0 : refused + 1;
+      if (await this.#waitStopped(record.id, 500)) return;
+      if (refused >= 10) throw new FailedPreconditionError(`cannot stop container ${record.name}: the runtime cannot signal it (${record.runtime ?? 'default runtime'}); it is still running`);
+    }
   }
 
   /** Polls the state until the container is not running (true) or `ms` passed (false). */
