@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -7,6 +7,7 @@ import { checkVolumeName } from './names.js';
 import { parseMountFlag, parseVolumeFlag } from './mount-spec.js';
 import { VolumeStore } from './store.js';
 import { Volumes } from './volumes.js';
+import { fillVolumes } from './populate.js';
 
 const test = suite('volumes');
 let dir = '';
@@ -80,6 +81,20 @@ test('store: create is idempotent, anonymous names, remove; a volume in use is n
   await v.remove('data').then(() => assert.unreachable(), (err: Error) => assert.match(err.message, /no such volume: data/));
   await v.remove('data', { force: true });
   assert.equal(await v.list(), []);
+});
+
+test("filling from the image: a symlinked mount path is followed inside the image's rootfs, never out of it", async () => {
+  const rootfs = join(dir, 'rootfs');
+  await mkdir(join(rootfs, 'etc'), { recursive: true });
+  await writeFile(join(rootfs, 'etc', 'image-file'), 'in the image\n');
+  await symlink('/etc', join(rootfs, 'data')); // absolute: the host's /etc if followed on the host
+  await symlink('../../../../../../etc', join(rootfs, 'up')); // climbs: clamped at the rootfs
+  for (const path of ['/data', '/up']) {
+    const data = join(dir, `vol${path}`);
+    await mkdir(data, { recursive: true });
+    await fillVolumes(rootfs, [{ data, imagePath: path }]);
+    assert.equal(await readdir(data), ['image-file'], path);
+  }
 });
 
 test.run();
